@@ -1,0 +1,87 @@
+package org.crest.cli;
+
+import java.io.PrintWriter;
+import org.crest.inference.ModelException;
+import org.crest.job.UsageException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(
+    name = "crest",
+    mixinStandardHelpOptions = true,
+    versionProvider = CrestCommand.Version.class,
+    description = {
+        "Batch safety moderation of LLM chat logs in ~100 languages with CREST, an XLM-RoBERTa",
+        "safe/unsafe classifier, on Apache Spark.",
+        "",
+        "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with",
+        "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
+    subcommands = {LabelCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
+public final class CrestCommand implements Runnable {
+  public static final int EXIT_FAILURE = 1;
+  public static final int EXIT_USAGE = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'crest label --help'");
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new CrestCommand());
+    cl.setExecutionExceptionHandler(CrestCommand::handle);
+    return cl;
+  }
+
+  /** Maps failures to exit codes with a message that says what went wrong, stack traces only with --verbose. */
+  private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    boolean verbose = parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose");
+    Throwable cause = rootCause(ex);
+    if (ex instanceof UsageException || ex instanceof ModelException) {
+      err.println("crest " + cl.getCommandName() + ": " + ex.getMessage());
+      if (verbose) {
+        ex.printStackTrace(err);
+      }
+      err.flush();
+      return EXIT_USAGE;
+    }
+    err.println("crest " + cl.getCommandName() + " failed: " + message(ex, cause));
+    if (verbose) {
+      ex.printStackTrace(err);
+    } else {
+      err.println("(run with --verbose for the stack trace)");
+    }
+    err.flush();
+    return EXIT_FAILURE;
+  }
+
+  private static String message(Throwable ex, Throwable cause) {
+    // Spark wraps executor failures; the innermost crest message says what happened
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof ModelException || t instanceof UsageException) {
+        return t.getMessage();
+      }
+    }
+    String m = cause.getMessage();
+    return cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = CrestCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"crest-spark " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package org.crest.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.crest.inference.Device;
+import org.crest.io.InputFormat;
+import org.crest.job.LabelJob;
+import org.crest.job.LabelOptions;
+import org.crest.job.LabelSummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "label",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Label chat-log messages safe/unsafe with a CREST model and write Parquet.",
+        "",
+        "Each row (or each message of a conversation with --messages-col) gets crest_score (P(unsafe),",
+        "the maximum over the windows of a long text), crest_label (unsafe when score >= --threshold),",
+        "crest_windows, crest_tokens and crest_model. Rows that cannot be scored go to OUTPUT/_quarantine",
+        "with crest_error (a reason) and crest_record (the original record); nothing is dropped.",
+        "OUTPUT/_crest_summary.json holds the counts; the job fails if rows_in != labeled + quarantined.",
+        ""},
+    footer = {
+        "",
+        "Examples:",
+        "  ./spark-submit.sh label --input examples/chats.jsonl --output /tmp/crest-out",
+        "  ./spark-submit.sh label --input logs/ --messages-col messages --roles user \\",
+        "      --model /models/crest-base-onnx --output s3a://bucket/audit/dt=2026-11-28",
+        "",
+        "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
+public final class LabelCommand implements Callable<Integer> {
+
+  @Option(names = {"-i", "--input"}, required = true, split = ",", paramLabel = "PATH",
+      description = "Input file(s) or folder(s): local paths, file://, s3a:// or hdfs://. Comma-separated or repeated.")
+  List<String> inputs;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
+      description = "Output folder for Parquet, _quarantine/ and _crest_summary.json.")
+  String output;
+
+  @Option(names = "--format", defaultValue = "auto", converter = FormatConverter.class, paramLabel = "FMT",
+      description = "auto (by extension: .jsonl/.json, .csv, .parquet, optionally .gz), jsonl, csv or parquet. "
+          + "Default: ${DEFAULT-VALUE}.")
+  InputFormat format;
+
+  @Option(names = "--text-col", defaultValue = "text", paramLabel = "COL",
+      description = "Column holding the text of flat rows. Default: ${DEFAULT-VALUE}.")
+  String textCol;
+
+  @Option(names = "--messages-col", paramLabel = "COL",
+      description = "Column holding a chat as an array of {role, content} messages (JSON or Parquet structs); "
+          + "each message becomes one row with crest_turn, crest_role and crest_text. Overrides --text-col.")
+  String messagesCol;
+
+  @Option(names = "--roles", split = ",", paramLabel = "ROLE",
+      description = "With --messages-col: roles to score, e.g. user,assistant. Default: all.")
+  List<String> roles = new ArrayList<>();
+
+  @Option(names = {"-m", "--model"}, defaultValue = "demo", paramLabel = "MODEL",
+      description = "A model bundle folder (model.onnx, tokenizer.json, config.json as optimum's ONNX export "
+          + "writes them), or demo: the bundled tiny test model, whose labels mean nothing. Default: ${DEFAULT-VALUE}.")
+  String model;
+
+  @Option(names = "--unsafe-label", paramLabel = "LABEL",
+      description = "Which class is unsafe: a label name from config.json id2label or an index. "
+          + "Default: the label named unsafe, else index 1.")
+  String unsafeLabel;
+
+  @Option(names = "--threshold", defaultValue = "0.5", paramLabel = "P",
+      description = "crest_label is unsafe when crest_score >= P. Default: ${DEFAULT-VALUE}.")
+  double threshold;
+
+  @Option(names = "--max-tokens", defaultValue = "512", paramLabel = "N",
+      description = "Longest window the model sees, <s> and </s> included. Default: ${DEFAULT-VALUE}.")
+  int maxTokens;
+
+  @Option(names = "--window-stride", defaultValue = "256", paramLabel = "N",
+      description = "Longer texts are split into windows starting every N tokens; the row's score is the "
+          + "maximum over its windows. Default: ${DEFAULT-VALUE}.")
+  int windowStride;
+
+  @Option(names = "--batch-tokens", defaultValue = "4096", paramLabel = "N",
+      description = "Token budget of one model batch (batch size × padded length). Raise it on GPUs. "
+          + "Default: ${DEFAULT-VALUE}.")
+  int batchTokens;
+
+  @Option(names = "--max-batch-size", defaultValue = "64", paramLabel = "N",
+      description = "Most windows in one model batch. Default: ${DEFAULT-VALUE}.")
+  int maxBatchSize;
+
+  @Option(names = "--chunk-rows", defaultValue = "4096", paramLabel = "N",
+      description = "Rows a task takes at a time and sorts by length before batching. Default: ${DEFAULT-VALUE}.")
+  int chunkRows;
+
+  @Option(names = "--device", defaultValue = "auto", converter = DeviceConverter.class, paramLabel = "DEV",
+      description = "auto (CUDA on the task's GPU when the gpu build and a GPU are there, else CPU), cpu, or cuda "
+          + "(fail if no GPU can be used). Default: ${DEFAULT-VALUE}.")
+  Device device;
+
+  @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
+      description = "ONNX Runtime threads per task. Default 0: spark.task.cpus, so tasks never oversubscribe cores.")
+  int intraOpThreads;
+
+  @Option(names = "--mode", defaultValue = "error", paramLabel = "MODE",
+      description = "error: refuse to write to an existing output; overwrite: replace it. Default: ${DEFAULT-VALUE}.")
+  String mode;
+
+  @Option(names = "--repartition", defaultValue = "0", paramLabel = "N",
+      description = "Score in N partitions (a shuffle); 0 keeps the input's splits. Default: ${DEFAULT-VALUE}.")
+  int repartition;
+
+  @Option(names = "--master", paramLabel = "URL",
+      description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
+  String master;
+
+  @Option(names = "--conf", paramLabel = "KEY=VALUE",
+      description = "Extra Spark setting, e.g. --conf spark.sql.shuffle.partitions=8. Repeatable.")
+  Map<String, String> conf = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--verbose", description = "Print stack traces of failures.")
+  boolean verbose;
+
+  @Override
+  public Integer call() {
+    LabelOptions o = options();
+    SparkSession spark = SparkSessions.create("crest label", master, conf);
+    try {
+      LabelSummary s = LabelJob.run(spark, o);
+      System.out.printf("crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
+          s.rowsIn(), s.rowsLabeled(), s.unsafe(), s.threshold(), s.rowsQuarantined(), s.quarantineReasons());
+      System.out.printf("  model %s%s; %.1f rows/s, %.0f tokens/s, padding efficiency %.3f%n", s.model(),
+          s.modelIsDemo() ? " (demo model: labels mean nothing)" : "", s.rowsPerSecond(), s.tokensPerSecond(),
+          s.paddingEfficiency());
+      System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), LabelJob.SUMMARY_FILE);
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  LabelOptions options() {
+    String m = mode.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!m.equals("error") && !m.equals("overwrite")) {
+      throw new org.crest.job.UsageException("Unknown --mode " + mode + ", expected error or overwrite");
+    }
+    Set<String> r = new LinkedHashSet<>(roles);
+    return new LabelOptions(inputs, output, format, textCol, messagesCol, r, model, unsafeLabel, threshold, maxTokens,
+        windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, m.equals("overwrite"), repartition);
+  }
+
+  static final class FormatConverter implements picocli.CommandLine.ITypeConverter<InputFormat> {
+    @Override
+    public InputFormat convert(String value) {
+      return InputFormat.parse(value);
+    }
+  }
+
+  static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {
+    @Override
+    public Device convert(String value) {
+      return Device.parse(value);
+    }
+  }
+}

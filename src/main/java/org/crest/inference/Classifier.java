@@ -1,0 +1,128 @@
+package org.crest.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scores texts with a classifier session: tokenize (no padding) → windows → length-sorted batches by
+ * token budget → ONNX Runtime → softmax → P(unsafe) per window → maximum per text. Scores return to
+ * their texts whatever the batch order.
+ */
+public final class Classifier {
+  private final ModelSession session;
+  private final Windowing windowing;
+  private final LengthBatcher batcher;
+  private final int unsafeIndex;
+
+  public Classifier(ModelSession session, Windowing windowing, LengthBatcher batcher, int unsafeIndex) {
+    if (session.kind() != ModelSession.Kind.CLASSIFIER) {
+      throw new IllegalArgumentException("Cannot classify with an encoder session (" + session.bundle().id() + ")");
+    }
+    int labels = session.bundle().labels().size();
+    if (unsafeIndex < 0 || unsafeIndex >= labels) {
+      throw new IllegalArgumentException("Unsafe label index " + unsafeIndex + " is outside 0.." + (labels - 1));
+    }
+    this.session = session;
+    this.windowing = windowing;
+    this.batcher = batcher;
+    this.unsafeIndex = unsafeIndex;
+  }
+
+  /** Scores of a group of texts, index-aligned with the input, and the work it took. */
+  public static final class Scores {
+    public final double[] pUnsafe;
+    public final int[] windows;
+    public final int[] tokens;
+    /** Tokens the model saw, specials included, padding excluded. */
+    public long realTokens;
+    /** Tokens the model computed: batch size × padded length, summed over batches. */
+    public long computedTokens;
+    public int batches;
+
+    Scores(int n) {
+      pUnsafe = new double[n];
+      windows = new int[n];
+      tokens = new int[n];
+    }
+  }
+
+  public Scores score(List<String> texts) {
+    int n = texts.size();
+    List<long[]> tokenized = new ArrayList<>(n);
+    for (String t : texts) {
+      tokenized.add(session.tokenize(t));
+    }
+    return scoreTokens(tokenized);
+  }
+
+  /** Scores texts given as content token ids (no specials). */
+  public Scores scoreTokens(List<long[]> contentIds) {
+    int n = contentIds.size();
+    Scores out = new Scores(n);
+    List<long[]> windows = new ArrayList<>();
+    List<Integer> owner = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      long[] ids = contentIds.get(i);
+      out.tokens[i] = ids.length;
+      List<long[]> w = windowing.windows(ids);
+      out.windows[i] = w.size();
+      out.pUnsafe[i] = Double.NEGATIVE_INFINITY;
+      for (long[] x : w) {
+        windows.add(x);
+        owner.add(i);
+      }
+    }
+    int[] lengths = new int[windows.size()];
+    for (int i = 0; i < lengths.length; i++) {
+      lengths[i] = windows.get(i).length;
+      out.realTokens += lengths[i];
+    }
+    int labels = session.bundle().labels().size();
+    long pad = session.bundle().padId();
+    for (int[] batch : batcher.batches(lengths)) {
+      int seq = 0;
+      for (int idx : batch) {
+        seq = Math.max(seq, lengths[idx]);
+      }
+      long[] ids = new long[batch.length * seq];
+      long[] mask = new long[batch.length * seq];
+      for (int b = 0; b < batch.length; b++) {
+        long[] w = windows.get(batch[b]);
+        int base = b * seq;
+        System.arraycopy(w, 0, ids, base, w.length);
+        for (int j = 0; j < seq; j++) {
+          if (j < w.length) {
+            mask[base + j] = 1;
+          } else {
+            ids[base + j] = pad;
+          }
+        }
+      }
+      float[] logits = session.run(ids, mask, batch.length, seq);
+      out.computedTokens += (long) batch.length * seq;
+      out.batches++;
+      for (int b = 0; b < batch.length; b++) {
+        double p = softmaxAt(logits, b * labels, labels, unsafeIndex);
+        int row = owner.get(batch[b]);
+        if (p > out.pUnsafe[row]) {
+          out.pUnsafe[row] = p;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Softmax probability of class {@code k} from float logits, computed in double. */
+  static double softmaxAt(float[] logits, int offset, int labels, int k) {
+    double lk = logits[offset + k];
+    double sum = 0;
+    for (int j = 0; j < labels; j++) {
+      sum += Math.exp(logits[offset + j] - lk);
+    }
+    return 1.0 / sum;
+  }
+
+  public ModelSession session() {
+    return session;
+  }
+}

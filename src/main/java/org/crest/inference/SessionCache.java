@@ -1,0 +1,52 @@
+package org.crest.inference;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One {@link ModelSession} per JVM (an executor) and model identity, created lazily on first use and
+ * shared by all tasks of that JVM. Never per row, batch or partition.
+ */
+public final class SessionCache {
+  private static final Map<Key, ModelSession> SESSIONS = new ConcurrentHashMap<>();
+  private static final AtomicInteger CREATED = new AtomicInteger();
+
+  private SessionCache() {}
+
+  /** What makes two sessions interchangeable. */
+  public record Key(String sha256, String dir, ModelSession.Kind kind, Device device, int intraOpThreads, int gpuId) {
+    public Key {
+      Objects.requireNonNull(sha256);
+      Objects.requireNonNull(dir);
+      Objects.requireNonNull(kind);
+      Objects.requireNonNull(device);
+    }
+  }
+
+  public static ModelSession get(ModelBundle bundle, ModelSession.Kind kind, Device device, int intraOpThreads,
+      int gpuId) {
+    Key key = new Key(bundle.sha256(), bundle.dir().toString(), kind, device, intraOpThreads,
+        device == Device.CPU ? -1 : gpuId);
+    return SESSIONS.computeIfAbsent(key, k -> {
+      ModelSession s = ModelSession.create(bundle, kind, device, intraOpThreads, gpuId);
+      CREATED.incrementAndGet();
+      return s;
+    });
+  }
+
+  /** Sessions created by this JVM since it started (or since {@link #closeAll}). */
+  public static int created() {
+    return CREATED.get();
+  }
+
+  /** Closes every cached session; for tests and tools, not for tasks. */
+  public static synchronized void closeAll() {
+    for (ModelSession s : SESSIONS.values()) {
+      s.close();
+    }
+    SESSIONS.clear();
+    CREATED.set(0);
+  }
+}

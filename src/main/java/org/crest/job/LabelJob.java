@@ -1,0 +1,181 @@
+package org.crest.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelResolver;
+import org.crest.io.InputReader;
+import org.crest.io.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code crest label}: read → validate into units → score valid units in mapPartitions → write
+ * Parquet; invalid units go to {@code OUTPUT/_quarantine} with a reason; {@code _crest_summary.json}
+ * records the counts, and the job fails unless rows_in = rows_labeled + rows_quarantined.
+ */
+public final class LabelJob {
+  private static final Logger LOG = LoggerFactory.getLogger(LabelJob.class);
+  public static final String QUARANTINE_DIR = "_quarantine";
+  public static final String SUMMARY_FILE = "_crest_summary.json";
+  public static final String SCORE_COL = "crest_score";
+  public static final String LABEL_COL = "crest_label";
+  public static final String WINDOWS_COL = "crest_windows";
+  public static final String TOKENS_COL = "crest_tokens";
+  public static final String MODEL_COL = "crest_model";
+
+  private LabelJob() {}
+
+  public static LabelSummary run(SparkSession spark, LabelOptions o) {
+    long t0 = System.nanoTime();
+    String startedAt = Instant.now().toString();
+    ModelBundle bundle = ModelResolver.resolve(o.model());
+    if (bundle.isDemo()) {
+      LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
+          + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
+    }
+    int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
+    ScoringSettings settings = new ScoringSettings(o.maxTokens(), o.windowStride(), o.batchTokens(),
+        o.maxBatchSize(), o.chunkRows(), o.device(), threads(spark, o), unsafeIndex, o.threshold());
+
+    Path out = new Path(o.output());
+    FileSystem fs = fileSystem(spark, out);
+    try {
+      if (fs.exists(out) && !o.overwrite()) {
+        throw new UsageException("Cannot write: output " + o.output() + " already exists (pass --mode overwrite "
+            + "to replace it)");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check output " + o.output(), e);
+    }
+
+    String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
+    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));
+    Units units = o.messagesCol() == null ? Units.flat(source, o.textCol())
+        : Units.messages(source, o.messagesCol(), o.roles());
+    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
+
+    Dataset<Row> good = unitRows.where(col(Units.ERROR_COL).isNull()).drop(Units.ERROR_COL, Units.RECORD_COL);
+    if (o.repartition() > 0) {
+      good = good.repartition(o.repartition());
+    }
+    StructType outSchema = good.schema()
+        .add(SCORE_COL, DataTypes.DoubleType, false)
+        .add(LABEL_COL, DataTypes.StringType, false)
+        .add(WINDOWS_COL, DataTypes.IntegerType, false)
+        .add(TOKENS_COL, DataTypes.IntegerType, false)
+        .add(MODEL_COL, DataTypes.StringType, false);
+    ScorePartition.Metrics metrics = new ScorePartition.Metrics(spark.sparkContext());
+    ScorePartition scorer = new ScorePartition(bundle, ship(spark, bundle), settings,
+        good.schema().fieldIndex(units.textColumn()), metrics);
+    spark.sparkContext().setJobDescription("crest label: score " + o.inputs() + " with " + bundle.id());
+    long tl = System.nanoTime();
+    good.mapPartitions(scorer, Encoders.row(outSchema)).write()
+        .mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(o.output());
+    double labelSeconds = (System.nanoTime() - tl) / 1e9;
+
+    spark.sparkContext().setJobDescription("crest label: quarantine");
+    String qdir = new Path(out, QUARANTINE_DIR).toString();
+    unitRows.where(col(Units.ERROR_COL).isNotNull()).write().mode(SaveMode.Overwrite).parquet(qdir);
+
+    spark.sparkContext().setJobDescription("crest label: count input and check conservation");
+    long rowsIn = unitRows.count();
+    Row agg = spark.read().parquet(o.output())
+        .agg(count(lit(1)), sum(when(col(LABEL_COL).equalTo("unsafe"), 1).otherwise(0)),
+            sum(col(WINDOWS_COL).cast(DataTypes.LongType)), sum(col(TOKENS_COL).cast(DataTypes.LongType)))
+        .first();
+    long labeled = agg.getLong(0);
+    long unsafe = agg.isNullAt(1) ? 0 : agg.getLong(1);
+    long windows = agg.isNullAt(2) ? 0 : agg.getLong(2);
+    long tokens = agg.isNullAt(3) ? 0 : agg.getLong(3);
+    Map<String, Long> reasons = new TreeMap<>();
+    long quarantined = 0;
+    for (Row r : spark.read().parquet(qdir).groupBy(Units.ERROR_COL).count().collectAsList()) {
+      reasons.put(r.getString(0), r.getLong(1));
+      quarantined += r.getLong(1);
+    }
+    spark.sparkContext().setJobDescription(null);
+
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    long real = metrics.realTokens.value();
+    long computed = metrics.computedTokens.value();
+    boolean conserved = rowsIn == labeled + quarantined;
+    LabelSummary summary = new LabelSummary(conserved ? "ok" : "failed: rows_in != rows_labeled + rows_quarantined",
+        rowsIn, labeled, quarantined, unsafe, labeled - unsafe, o.threshold(), bundle.id(), bundle.isDemo(),
+        bundle.labels().get(unsafeIndex), o.inputs(), source.format().toString(), source.files().size(), o.output(),
+        o.overwrite() ? "overwrite" : "error-if-exists", windows, tokens, real, computed,
+        computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(), reasons,
+        round(labelSeconds), round(elapsed), round(labeled / Math.max(labelSeconds, 1e-9)),
+        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString());
+    writeSummary(fs, new Path(out, SUMMARY_FILE), summary);
+    if (!conserved) {
+      throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "
+          + labeled + " + " + quarantined + " = " + (labeled + quarantined) + "; see " + new Path(out, SUMMARY_FILE));
+    }
+    LOG.info("Labeled {} rows ({} unsafe), quarantined {} {}, in {} s; summary at {}", labeled, unsafe, quarantined,
+        reasons, round(elapsed), new Path(out, SUMMARY_FILE));
+    return summary;
+  }
+
+  private static int threads(SparkSession spark, LabelOptions o) {
+    if (o.intraOpThreads() > 0) {
+      return o.intraOpThreads();
+    }
+    try {
+      return Math.max(1, Integer.parseInt(spark.conf().get("spark.task.cpus", "1").trim()));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  /** Local mode reads the bundle where it is; a cluster gets a copy through SparkFiles. */
+  private static String ship(SparkSession spark, ModelBundle bundle) {
+    if (spark.sparkContext().isLocal()) {
+      return null;
+    }
+    spark.sparkContext().addFile(bundle.dir().toUri().toString(), true);
+    return bundle.dir().getFileName().toString();
+  }
+
+  private static FileSystem fileSystem(SparkSession spark, Path p) {
+    try {
+      return p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    } catch (IOException e) {
+      throw new UsageException("Cannot open output file system for " + p + " (" + e.getMessage() + ")", e);
+    }
+  }
+
+  static void writeSummary(FileSystem fs, Path file, LabelSummary summary) {
+    try (OutputStream os = fs.create(file, true)) {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(os, summary);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write summary " + file, e);
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

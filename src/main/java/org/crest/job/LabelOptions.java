@@ -1,0 +1,24 @@
+package org.crest.job;
+
+import java.util.List;
+import java.util.Set;
+import org.crest.io.InputFormat;
+
+/**
+ * Everything {@code crest label} was asked to do. Built from the CLI on the driver; never shipped to
+ * executors (they get {@link ScoringSettings}).
+ *
+ * @param messagesCol null for flat rows with {@code textCol}; else the chat messages array column
+ * @param intraOpThreads ONNX Runtime threads per task; 0 = spark.task.cpus
+ * @param repartition number of partitions to score in; 0 keeps the input's partitioning
+ */
+public record LabelOptions(List<String> inputs, String output, InputFormat format, String textCol, String messagesCol,
+    Set<String> roles, String model, String unsafeLabel, double threshold, int maxTokens, int windowStride,
+    int batchTokens, int maxBatchSize, int chunkRows, org.crest.inference.Device device, int intraOpThreads,
+    boolean overwrite, int repartition) {
+
+  public LabelOptions {
+    inputs = List.copyOf(inputs);
+    roles = Set.copyOf(roles);
+  }
+}

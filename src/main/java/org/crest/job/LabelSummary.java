@@ -1,0 +1,42 @@
+package org.crest.job;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/** The contents of {@code OUTPUT/_crest_summary.json}. */
+public record LabelSummary(
+    @JsonProperty("status") String status,
+    @JsonProperty("rows_in") long rowsIn,
+    @JsonProperty("rows_labeled") long rowsLabeled,
+    @JsonProperty("rows_quarantined") long rowsQuarantined,
+    @JsonProperty("unsafe") long unsafe,
+    @JsonProperty("safe") long safe,
+    @JsonProperty("threshold") double threshold,
+    @JsonProperty("model") String model,
+    @JsonProperty("model_is_demo") boolean modelIsDemo,
+    @JsonProperty("unsafe_label") String unsafeLabel,
+    @JsonProperty("input") List<String> input,
+    @JsonProperty("input_format") String inputFormat,
+    @JsonProperty("input_files") int inputFiles,
+    @JsonProperty("output") String output,
+    @JsonProperty("mode") String mode,
+    @JsonProperty("windows") long windows,
+    @JsonProperty("content_tokens") long contentTokens,
+    @JsonProperty("model_tokens") long modelTokens,
+    @JsonProperty("computed_tokens") long computedTokens,
+    @JsonProperty("padding_efficiency") double paddingEfficiency,
+    @JsonProperty("batches") long batches,
+    @JsonProperty("sessions_created") long sessionsCreated,
+    @JsonProperty("quarantine_reasons") Map<String, Long> quarantineReasons,
+    @JsonProperty("label_seconds") double labelSeconds,
+    @JsonProperty("elapsed_seconds") double elapsedSeconds,
+    @JsonProperty("rows_per_second") double rowsPerSecond,
+    @JsonProperty("tokens_per_second") double tokensPerSecond,
+    @JsonProperty("started_at") String startedAt,
+    @JsonProperty("finished_at") String finishedAt) {
+
+  public boolean conserved() {
+    return rowsIn == rowsLabeled + rowsQuarantined;
+  }
+}
