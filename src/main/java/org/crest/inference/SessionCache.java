@@ -27,11 +27,18 @@ public final class SessionCache {
 
   public static ModelSession get(ModelBundle bundle, ModelSession.Kind kind, Device device, int intraOpThreads,
       int gpuId) {
+    return get(bundle, kind, device, intraOpThreads, gpuId, () -> { });
+  }
+
+  /** Like {@link #get}, running {@code onCreate} in the calling thread if this call created the session. */
+  public static ModelSession get(ModelBundle bundle, ModelSession.Kind kind, Device device, int intraOpThreads,
+      int gpuId, Runnable onCreate) {
     Key key = new Key(bundle.sha256(), bundle.dir().toString(), kind, device, intraOpThreads,
         device == Device.CPU ? -1 : gpuId);
     return SESSIONS.computeIfAbsent(key, k -> {
       ModelSession s = ModelSession.create(bundle, kind, device, intraOpThreads, gpuId);
       CREATED.incrementAndGet();
+      onCreate.run();
       return s;
     });
   }

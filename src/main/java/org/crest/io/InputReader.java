@@ -73,12 +73,6 @@ public final class InputReader {
       }
       fields.add(stringCols.contains(f.name()) ? DataTypes.createStructField(f.name(), DataTypes.StringType, true) : f);
     }
-    for (String c : stringCols) {
-      if (fields.stream().noneMatch(f -> f.name().equals(c))) {
-        // no record has the column: keep it so every row gets a clear missing_* reason
-        fields.add(DataTypes.createStructField(c, DataTypes.StringType, true));
-      }
-    }
     StructType schema = DataTypes.createStructType(fields);
     List<Column> select = new ArrayList<>();
     select.add(from_json(col("value"), schema, Map.of("mode", "PERMISSIVE")).as("_crest_parsed"));

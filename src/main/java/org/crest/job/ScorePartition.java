@@ -60,10 +60,8 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
     ModelBundle local = shippedAs == null ? bundle : bundle.at(Path.of(SparkFiles.get(shippedAs)));
-    int before = SessionCache.created();
     ModelSession session = SessionCache.get(local, ModelSession.Kind.CLASSIFIER, settings.device(),
-        settings.intraOpThreads(), assignedGpu());
-    metrics.sessions.add(SessionCache.created() - before);
+        settings.intraOpThreads(), assignedGpu(), () -> metrics.sessions.add(1));
     Classifier classifier = new Classifier(session, settings.windowing(local.bosId(), local.eosId()),
         settings.batcher(), settings.unsafeIndex());
     return new Chunks(rows, classifier, bundle.id());
