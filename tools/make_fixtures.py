@@ -731,12 +731,16 @@ def make_demo(hand, udhr):
             if max_tokens == 512:
                 row["logits"] = [float(logits[0][0]), float(logits[0][1])]
                 first_ps.append(ps[0])
+        if it.get("tokenizer_divergence"):
+            row["tokenizer_divergence"] = it["tokenizer_divergence"]
         first = row["windows"]["512_256"]["ids"][0]
         if len(check_windows) < 12 or len(first) > 500:
             check_windows.append(first)
         cls_rows.append(row)
         emb_rows.append({"id": it["id"], "lang": it["lang"], "text": it["text"],
                          "embedding": run_embedder(model.roberta, first)})
+        if it.get("tokenizer_divergence"):
+            emb_rows[-1]["tokenizer_divergence"] = it["tokenizer_divergence"]
     write_jsonl(REFERENCE_DIR / "tiny_classifier.jsonl", cls_rows)
     write_jsonl(REFERENCE_DIR / "tiny_embedder.jsonl", emb_rows)
     centroids = {}

@@ -82,7 +82,7 @@ class S3aLabelTest {
     set("retry.throttle.interval", "50ms");
     set("retry.limit", "3");
     set("attempts.maximum", "3");
-    set("connection.establish.timeout", "5s");
+    set("connection.establish.timeout", "15s"); // s3a raises anything lower to 15 s, with a warning
     set("connection.timeout", "30s");
     set("buffer.dir", Fixtures.tempDir("s3a-buffer").toAbsolutePath().toString());
 
