@@ -102,7 +102,7 @@ class S3aLabelTest {
     assertThat(bad.get("total_lines").asLong()).isEqualTo(inputRows);
     assertThat(bad.get("good_rows").asLong()).isEqualTo(reference.size());
     assertThat((long) reference.size() + bad.get("quarantined").size()).isEqualTo(inputRows);
-    // the numbers the brief states; the checks below use the derived values
+    // the documented fixture sizes; the checks below use the derived values
     assertThat(inputRows).isEqualTo(42);
     assertThat(reference).hasSize(37);
     assertThat(bad.get("quarantined").size()).isEqualTo(5);
