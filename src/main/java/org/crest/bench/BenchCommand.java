@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.crest.inference.Classifier;
 import org.crest.inference.Device;
 import org.crest.inference.LengthBatcher;
 import org.crest.inference.ModelBundle;
@@ -86,8 +85,12 @@ public final class BenchCommand implements Callable<Integer> {
     for (String s : texts) {
       windows.addAll(windowing.windows(plain.tokenize(s)));
     }
-    Loop ceiling = plainLoop(plain, windows, new LengthBatcher(batchTokens, maxBatchSize), chunkRows, windowing);
+    System.out.printf("session creation (plain loop): %.1f s; %d windows, %d real tokens%n", sessionSeconds,
+        windows.size(), windows.stream().mapToLong(x -> x.length).sum());
+    Loop ceiling = plainLoop(plain, windows, new LengthBatcher(batchTokens, maxBatchSize), chunkRows);
+    System.out.printf("(a) plain loop done in %.1f s%n", ceiling.seconds);
     Loop naive = naiveLoop(plain, windows, 8);
+    System.out.printf("(b) naive loop done in %.1f s%n", naive.seconds);
     plain.close();
 
     // the job: warm the executor's session on a few rows, then measure
@@ -106,7 +109,6 @@ public final class BenchCommand implements Callable<Integer> {
     double jobRows = job.rowsLabeled() / job.labelSeconds();
     double jobTokens = job.modelTokens() / job.labelSeconds();
 
-    System.out.printf("session creation (plain loop): %.1f s%n", sessionSeconds);
     System.out.printf("%-34s %10s %12s %10s %8s%n", "", "rows/s", "tokens/s", "padding", "batches");
     System.out.printf("%-34s %10.1f %12.0f %10.3f %8d%n", "label job (Spark, " + master + ")", jobRows, jobTokens,
         job.paddingEfficiency(), job.batches());
@@ -120,6 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
         (ceiling.real / ceiling.seconds) / (naive.real / naive.seconds));
     System.out.printf("windows %d, real tokens %d, job label pass %.1f s (Spark read, validate, score, write)%n",
         windows.size(), ceiling.real, job.labelSeconds());
+    System.out.printf("peak RSS of this JVM (driver and local executors): %s; heap max %d MB%n", peakRss(),
+        Runtime.getRuntime().maxMemory() >> 20);
     if (report != null) {
       new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), Map.of(
           "model", bundle.id(), "rows", rows, "master", master, "plain_threads", cores, "partitions", parts,
@@ -142,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
   record Loop(double seconds, long real, long computed, int batches) {}
 
   /** (a): windows in chunks of the job's size, length-sorted batches by token budget, straight into ORT. */
-  static Loop plainLoop(ModelSession s, List<long[]> windows, LengthBatcher batcher, int chunk, Windowing w) {
+  static Loop plainLoop(ModelSession s, List<long[]> windows, LengthBatcher batcher, int chunk) {
     long real = 0;
     long computed = 0;
     int batches = 0;
@@ -193,6 +197,21 @@ public final class BenchCommand implements Callable<Integer> {
     }
     s.run(ids, mask, batch.size(), seq);
     return new long[] {real, ids.length};
+  }
+
+  /** VmHWM from /proc/self/status (Linux), or "n/a". */
+  static String peakRss() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          return (kb >> 10) + " MB";
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux
+    }
+    return "n/a";
   }
 
   static int coresOf(String master) {
