@@ -141,6 +141,18 @@ public final class ModelBundle implements Serializable {
   }
 
   /**
+   * Hashes the files on this machine again and fails if they differ from the bundle the driver
+   * opened: an executor's copy that is truncated or altered is never used.
+   */
+  public void verifyOnDisk() {
+    String found = hashOf(dir());
+    if (!found.equals(sha256)) {
+      throw new ModelException("Cannot use model " + id() + ": the files in " + dir + " differ from the bundle that "
+          + "was opened (expected sha256 " + sha256 + ", found " + found + "); the copy is truncated or altered");
+    }
+  }
+
+  /**
    * Index of the unsafe class: {@code override} when given (a label name, any case, or an index),
    * else the label named "unsafe" (any case), else 1 as in the paper (safe=0, unsafe=1).
    */

@@ -75,6 +75,7 @@ public final class ModelSession implements AutoCloseable {
    * @param gpuId the GPU address Spark assigned, or -1 when none was assigned
    */
   public static ModelSession create(ModelBundle bundle, Kind kind, Device device, int intraOpThreads, int gpuId) {
+    bundle.verifyOnDisk();
     OrtEnvironment env = OrtEnvironment.getEnvironment(); // process-wide: never closed here
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     OrtSession session = null;

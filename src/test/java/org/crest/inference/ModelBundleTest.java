@@ -84,6 +84,17 @@ class ModelBundleTest {
   }
 
   @Test
+  void aCopyAlteredAfterOpeningIsRefusedBeforeAnyScoring() throws IOException {
+    Path dir = bundleWith(null, null);
+    ModelBundle opened = ModelBundle.open(dir);
+    byte[] model = Files.readAllBytes(dir.resolve(ModelBundle.MODEL_FILE));
+    Files.write(dir.resolve(ModelBundle.MODEL_FILE), java.util.Arrays.copyOf(model, model.length / 2));
+    assertThatThrownBy(() -> ModelSession.create(opened, ModelSession.Kind.CLASSIFIER, Device.CPU, 1, -1))
+        .isInstanceOf(ModelException.class).hasMessageContaining("differ from the bundle")
+        .hasMessageContaining(opened.sha256()).hasMessageContaining("truncated or altered");
+  }
+
+  @Test
   void cudaIsExplainedOnTheCpuBuildAndAutoFallsBack() {
     ModelBundle demo = ModelBundle.open(Fixtures.DEMO);
     assertThatThrownBy(() -> ModelSession.create(demo, ModelSession.Kind.CLASSIFIER, Device.CUDA, 1, 0))
