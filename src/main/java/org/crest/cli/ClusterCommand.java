@@ -187,7 +187,7 @@ public final class ClusterCommand implements Callable<Integer> {
         throw new UsageException("Cannot cluster: --k must be auto or a number (" + k + ")");
       }
     }
-    String cmd = spec == null ? "" : "crest cluster " + String.join(" ", spec.commandLine().getParseResult()
+    String cmd = spec == null ? "" : "crest " + String.join(" ", spec.commandLine().getParseResult()
         .originalArgs());
     return new ClusterOptions(inputs, output, format, textCol, langCol, embedder, kk, kMin, kMax, seeds, seed, maxIter,
         ClusterOptions.Level.parse(level), maxPerLanguage, twoFrom, maxTokens, batchTokens, maxBatchSize, chunkRows,
