@@ -45,14 +45,14 @@ public final class CrestCommand implements Runnable {
     }
     Throwable cause = rootCause(ex);
     if (ex instanceof UsageException || ex instanceof ModelException) {
-      err.println("crest " + cl.getCommandName() + ": " + ex.getMessage());
+      err.println(cl.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
       if (verbose) {
         ex.printStackTrace(err);
       }
       err.flush();
       return EXIT_USAGE;
     }
-    err.println("crest " + cl.getCommandName() + " failed: " + message(ex, cause));
+    err.println(cl.getCommandSpec().qualifiedName() + " failed: " + message(ex, cause));
     if (verbose) {
       ex.printStackTrace(err);
     } else {

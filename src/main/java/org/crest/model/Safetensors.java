@@ -226,7 +226,7 @@ public final class Safetensors implements AutoCloseable {
     if (n * 4 > Integer.MAX_VALUE - 16) {
       throw new ModelException("Cannot read " + label + ": tensor " + t + " has more than 2 GB of float32 data");
     }
-    byte[] raw = read(t);
+    byte[] raw = rawBytes(t);
     if (t.dtype().equals("F32")) {
       return raw;
     }
@@ -270,7 +270,8 @@ public final class Safetensors implements AutoCloseable {
     return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
   }
 
-  private byte[] read(Tensor t) {
+  /** The tensor's bytes as stored, whatever its dtype. */
+  byte[] rawBytes(Tensor t) {
     ensureOpen();
     long len = t.end() - t.begin();
     if (len > Integer.MAX_VALUE - 16) {
