@@ -89,23 +89,30 @@ public final class CheckpointConverter {
       Path data = outDir.resolve(EXTERNAL_DATA_FILE);
       Path dataTmp = outDir.resolve(EXTERNAL_DATA_FILE + ".tmp");
       XlmRobertaOnnx.Built built;
-      try (OutputStream dataOut = external ? new BufferedOutputStream(Files.newOutputStream(dataTmp), 1 << 20)
-          : null) {
-        // the external data file is referenced by its final name, relative to model.onnx
-        built = XlmRobertaOnnx.build(ckpt, cfg, t.graphTask(),
-            external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null);
-      }
-      OnnxMl.ModelProto proto = OnnxMl.ModelProto.newBuilder()
-          .setIrVersion(XlmRobertaOnnx.IR_VERSION)
-          .setProducerName("crest-spark")
-          .setProducerVersion(version())
-          .setDocString("Converted by crest model convert (converter " + CONVERTER_VERSION + ") from "
-              + checkpointDir.getFileName())
-          .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(XlmRobertaOnnx.OPSET))
-          .setGraph(built.graph())
-          .build();
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-        proto.writeTo(out);
+      try {
+        try (OutputStream dataOut = external ? new BufferedOutputStream(Files.newOutputStream(dataTmp), 1 << 20)
+            : null) {
+          // the external data file is referenced by its final name, relative to model.onnx
+          built = XlmRobertaOnnx.build(ckpt, cfg, t.graphTask(),
+              external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null);
+        }
+        OnnxMl.ModelProto proto = OnnxMl.ModelProto.newBuilder()
+            .setIrVersion(XlmRobertaOnnx.IR_VERSION)
+            .setProducerName("crest-spark")
+            .setProducerVersion(version())
+            .setDocString("Converted by crest model convert (converter " + CONVERTER_VERSION + ") from "
+                + checkpointDir.getFileName())
+            .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(XlmRobertaOnnx.OPSET))
+            .setGraph(built.graph())
+            .build();
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+          proto.writeTo(out);
+        }
+      } catch (IOException | RuntimeException | Error e) {
+        // no half-written files left behind (an OutOfMemoryError included)
+        Files.deleteIfExists(tmp);
+        Files.deleteIfExists(dataTmp);
+        throw e;
       }
       if (external) {
         Files.move(dataTmp, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
