@@ -17,8 +17,7 @@ import picocli.CommandLine.Command;
         "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with",
         "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
     subcommands = {LabelCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
-        org.crest.bench.BenchCommand.class,
-        CommandLine.HelpCommand.class},
+        ModelCommand.class, org.crest.bench.BenchCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
 public final class CrestCommand implements Runnable {
   public static final int EXIT_FAILURE = 1;
@@ -40,17 +39,20 @@ public final class CrestCommand implements Runnable {
   /** Maps failures to exit codes with a message that says what went wrong, stack traces only with --verbose. */
   private static int handle(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
-    boolean verbose = parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose");
+    boolean verbose = false;
+    for (CommandLine.ParseResult p = parsed.subcommand(); p != null; p = p.subcommand()) {
+      verbose |= p.hasMatchedOption("--verbose"); // crest model convert --verbose is two levels down
+    }
     Throwable cause = rootCause(ex);
     if (ex instanceof UsageException || ex instanceof ModelException) {
-      err.println("crest " + cl.getCommandName() + ": " + ex.getMessage());
+      err.println(cl.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
       if (verbose) {
         ex.printStackTrace(err);
       }
       err.flush();
       return EXIT_USAGE;
     }
-    err.println("crest " + cl.getCommandName() + " failed: " + message(ex, cause));
+    err.println(cl.getCommandSpec().qualifiedName() + " failed: " + message(ex, cause));
     if (verbose) {
       ex.printStackTrace(err);
     } else {

@@ -31,6 +31,8 @@ public final class ModelBundle implements Serializable {
   public static final String MODEL_FILE = "model.onnx";
   public static final String TOKENIZER_FILE = "tokenizer.json";
   public static final String CONFIG_FILE = "config.json";
+  /** ONNX external data that a large converted model keeps beside model.onnx. */
+  public static final String EXTERNAL_DATA_FILE = "model.onnx_data";
   private static final List<String> FILES = List.of(MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE);
 
   private final String dir;
@@ -123,7 +125,11 @@ public final class ModelBundle implements Serializable {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 20];
-      for (String f : FILES) {
+      List<String> files = new ArrayList<>(FILES);
+      if (Files.isRegularFile(dir.resolve(EXTERNAL_DATA_FILE))) {
+        files.add(EXTERNAL_DATA_FILE);
+      }
+      for (String f : files) {
         md.update(f.getBytes(StandardCharsets.UTF_8));
         try (InputStream in = Files.newInputStream(dir.resolve(f))) {
           int r;

@@ -95,6 +95,17 @@ class ModelBundleTest {
   }
 
   @Test
+  void externalDataIsPartOfTheIdentity() throws IOException {
+    Path dir = bundleWith(null, null);
+    Files.write(dir.resolve(ModelBundle.EXTERNAL_DATA_FILE), new byte[] {1, 2, 3, 4});
+    ModelBundle opened = ModelBundle.open(dir);
+    assertThat(opened.sha256()).isNotEqualTo(ModelBundle.open(Fixtures.DEMO).sha256());
+    opened.verifyOnDisk();
+    Files.write(dir.resolve(ModelBundle.EXTERNAL_DATA_FILE), new byte[] {1, 2, 3});
+    assertThatThrownBy(opened::verifyOnDisk).isInstanceOf(ModelException.class).hasMessageContaining("truncated or altered");
+  }
+
+  @Test
   void cudaIsExplainedOnTheCpuBuildAndAutoFallsBack() {
     ModelBundle demo = ModelBundle.open(Fixtures.DEMO);
     assertThatThrownBy(() -> ModelSession.create(demo, ModelSession.Kind.CLASSIFIER, Device.CUDA, 1, 0))

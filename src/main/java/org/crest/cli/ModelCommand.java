@@ -1,0 +1,20 @@
+package org.crest.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code crest model ...}: model bundles (conversion now; pulling from the Hub later). */
+@Command(
+    name = "model",
+    mixinStandardHelpOptions = true,
+    description = {"Work with model bundles."},
+    subcommands = {ModelConvertCommand.class, CommandLine.HelpCommand.class})
+public final class ModelCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "Missing command: try 'crest model convert --help'");
+  }
+}

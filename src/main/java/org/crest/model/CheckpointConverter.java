@@ -1,0 +1,231 @@
+package org.crest.model;
+
+import ai.onnx.proto.OnnxMl;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.crest.inference.ModelException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Converts a Hugging Face XLM-R checkpoint ({@link Checkpoint}) into a model bundle in the layout of
+ * optimum's ONNX export: {@code model.onnx}, {@code tokenizer.json} and {@code config.json} copied from the
+ * checkpoint, plus {@code crest-manifest.json} (source files and their sha256, converter version, precision).
+ * The graph is float32 whatever the checkpoint's dtype. Above {@link #EXTERNAL_DATA_THRESHOLD} bytes of
+ * weights the initializers go to {@code model.onnx_data} (ONNX external data; protobuf files cannot exceed
+ * 2 GB).
+ */
+public final class CheckpointConverter {
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointConverter.class);
+  /** Bumped when the graph the converter builds changes. */
+  public static final String CONVERTER_VERSION = "1";
+  public static final String MANIFEST = "crest-manifest.json";
+  public static final String EXTERNAL_DATA_FILE = "model.onnx_data";
+  /** float32 weight bytes above which the weights go to an external data file (protobuf's limit is 2 GiB). */
+  public static final long EXTERNAL_DATA_THRESHOLD = 1_800_000_000L;
+
+  public enum Task {
+    CLASSIFICATION, EMBEDDING;
+
+    XlmRobertaOnnx.Task graphTask() {
+      return this == CLASSIFICATION ? XlmRobertaOnnx.Task.CLASSIFICATION : XlmRobertaOnnx.Task.EMBEDDING;
+    }
+  }
+
+  public enum ExternalData { AUTO, ALWAYS, NEVER }
+
+  /** What a conversion did. */
+  public record Result(Path bundle, Task task, String architecture, XlmRobertaConfig config,
+      Map<String, Integer> checkpointDtypes, List<String> unusedTensors, long weightBytes, boolean externalData,
+      long millis) {}
+
+  private CheckpointConverter() {}
+
+  /**
+   * Converts {@code checkpointDir} into a bundle at {@code outDir}.
+   *
+   * @param task classification, embedding, or null: classification when config.json names a
+   *     *ForSequenceClassification architecture, else embedding
+   * @param overwrite replace a model.onnx already in outDir
+   */
+  public static Result convert(Path checkpointDir, Path outDir, Task task, ExternalData externalData,
+      boolean overwrite) {
+    long t0 = System.nanoTime();
+    try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
+      XlmRobertaConfig cfg = XlmRobertaConfig.from(ckpt.config(), checkpointDir.toString());
+      Task t = task != null ? task : (cfg.isClassifier() ? Task.CLASSIFICATION : Task.EMBEDDING);
+      long weightBytes = float32Bytes(ckpt);
+      boolean external = externalData == ExternalData.ALWAYS
+          || (externalData == ExternalData.AUTO && weightBytes > EXTERNAL_DATA_THRESHOLD);
+      if (!external && weightBytes > EXTERNAL_DATA_THRESHOLD) {
+        throw new ModelException("Cannot convert " + checkpointDir + ": its " + weightBytes / 1_000_000
+            + " MB of float32 weights need ONNX external data (a protobuf file cannot exceed 2 GB); "
+            + "drop --external-data never");
+      }
+      prepareOutput(outDir, overwrite);
+      String arch = t == Task.CLASSIFICATION ? "XLMRobertaForSequenceClassification" : "XLMRobertaModel";
+      LOG.info("Converting {} ({}) to {} {} in {}", checkpointDir, cfg, arch, external ? "with external data" : "",
+          outDir);
+
+      Path model = outDir.resolve("model.onnx");
+      Path tmp = outDir.resolve("model.onnx.tmp");
+      Path data = outDir.resolve(EXTERNAL_DATA_FILE);
+      Path dataTmp = outDir.resolve(EXTERNAL_DATA_FILE + ".tmp");
+      XlmRobertaOnnx.Built built;
+      try {
+        try (OutputStream dataOut = external ? new BufferedOutputStream(Files.newOutputStream(dataTmp), 1 << 20)
+            : null) {
+          // the external data file is referenced by its final name, relative to model.onnx
+          built = XlmRobertaOnnx.build(ckpt, cfg, t.graphTask(),
+              external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null);
+        }
+        OnnxMl.ModelProto proto = OnnxMl.ModelProto.newBuilder()
+            .setIrVersion(XlmRobertaOnnx.IR_VERSION)
+            .setProducerName("crest-spark")
+            .setProducerVersion(version())
+            .setDocString("Converted by crest model convert (converter " + CONVERTER_VERSION + ") from "
+                + checkpointDir.getFileName())
+            .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(XlmRobertaOnnx.OPSET))
+            .setGraph(built.graph())
+            .build();
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+          proto.writeTo(out);
+        }
+      } catch (IOException | RuntimeException | Error e) {
+        // no half-written files left behind (an OutOfMemoryError included)
+        Files.deleteIfExists(tmp);
+        Files.deleteIfExists(dataTmp);
+        throw e;
+      }
+      if (external) {
+        Files.move(dataTmp, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        Files.deleteIfExists(data);
+      }
+      Files.move(tmp, model, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.copy(checkpointDir.resolve(Checkpoint.TOKENIZER), outDir.resolve(Checkpoint.TOKENIZER),
+          StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(checkpointDir.resolve(Checkpoint.CONFIG), outDir.resolve(Checkpoint.CONFIG),
+          StandardCopyOption.REPLACE_EXISTING);
+
+      List<String> unused = new ArrayList<>();
+      for (String n : ckpt.names()) {
+        if (!built.usedTensors().contains(n)) {
+          unused.add(n);
+        }
+      }
+      if (!unused.isEmpty()) {
+        LOG.info("Not used by the {} graph: {}", arch, unused);
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      Result r = new Result(outDir, t, arch, cfg, ckpt.dtypes(), unused, built.initializerBytes(), external, ms);
+      writeManifest(ckpt, r);
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot convert " + checkpointDir + " to " + outDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static long float32Bytes(Checkpoint ckpt) {
+    long n = 0;
+    for (String name : ckpt.names()) {
+      Safetensors.Tensor t = ckpt.tensor(name);
+      if (t.isFloat()) {
+        n += t.elements() * 4;
+      }
+    }
+    return n;
+  }
+
+  private static void prepareOutput(Path outDir, boolean overwrite) throws IOException {
+    if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+      throw new ModelException("Cannot write the bundle to " + outDir + ": it is a file, expected a directory");
+    }
+    if (Files.exists(outDir.resolve("model.onnx")) && !overwrite) {
+      throw new ModelException("Cannot write the bundle to " + outDir + ": it already has a model.onnx "
+          + "(pass --overwrite to replace it)");
+    }
+    Files.createDirectories(outDir);
+  }
+
+  private static void writeManifest(Checkpoint ckpt, Result r) throws IOException {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode m = json.createObjectNode();
+    m.put("format", "crest-bundle/1");
+    ObjectNode conv = m.putObject("converter");
+    conv.put("tool", "crest model convert");
+    conv.put("converter_version", CONVERTER_VERSION);
+    conv.put("crest_version", version());
+    ObjectNode src = m.putObject("source");
+    src.put("checkpoint", ckpt.dir().toAbsolutePath().normalize().toString());
+    ObjectNode srcFiles = src.putObject("files");
+    List<Path> inputs = new ArrayList<>();
+    inputs.add(ckpt.dir().resolve(Checkpoint.CONFIG));
+    inputs.add(ckpt.dir().resolve(Checkpoint.TOKENIZER));
+    if (Files.isRegularFile(ckpt.dir().resolve(Checkpoint.WEIGHTS_INDEX))) {
+      inputs.add(ckpt.dir().resolve(Checkpoint.WEIGHTS_INDEX));
+    }
+    inputs.addAll(ckpt.weightFiles());
+    for (Path p : inputs) {
+      srcFiles.put(ckpt.dir().relativize(p).toString(), sha256(p));
+    }
+    ObjectNode dtypes = src.putObject("dtypes");
+    r.checkpointDtypes().forEach(dtypes::put);
+    ArrayNode unused = src.putArray("unused_tensors");
+    r.unusedTensors().forEach(unused::add);
+    m.put("task", r.task().name().toLowerCase(Locale.ROOT));
+    m.put("architecture", r.architecture());
+    ObjectNode onnx = m.putObject("onnx");
+    onnx.put("opset", XlmRobertaOnnx.OPSET);
+    onnx.put("ir_version", XlmRobertaOnnx.IR_VERSION);
+    onnx.put("precision", "float32");
+    onnx.put("output", r.task().graphTask().output);
+    onnx.put("external_data", r.externalData());
+    onnx.put("weight_bytes", r.weightBytes());
+    ObjectNode files = m.putObject("files");
+    for (String f : new String[] {"model.onnx", EXTERNAL_DATA_FILE, Checkpoint.TOKENIZER, Checkpoint.CONFIG}) {
+      if (Files.isRegularFile(r.bundle().resolve(f))) {
+        files.put(f, sha256(r.bundle().resolve(f)));
+      }
+    }
+    json.writeValue(r.bundle().resolve(MANIFEST).toFile(), m);
+  }
+
+  static String sha256(Path p) throws IOException {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 20];
+      try (InputStream in = Files.newInputStream(p)) {
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          md.update(buf, 0, n);
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String version() {
+    String v = CheckpointConverter.class.getPackage().getImplementationVersion();
+    return v == null ? "development build" : v;
+  }
+}

@@ -1,0 +1,182 @@
+package org.crest.model;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small builder over the ONNX protobuf classes ({@code ai.onnx.proto.OnnxMl}): nodes with generated
+ * output names, float/int64 initializers, and optionally ONNX external data (large initializers written to
+ * a side file, referenced by location/offset/length).
+ */
+final class OnnxGraph {
+  /** Initializers at least this large go to the external data file when there is one. */
+  static final int EXTERNAL_MIN_BYTES = 1024;
+  /** Offsets in the external data file are aligned like onnx's own writer does for mmap. */
+  private static final int EXTERNAL_ALIGN = 4096;
+
+  private final GraphProto.Builder graph = GraphProto.newBuilder();
+  private final Map<String, Integer> counters = new HashMap<>();
+  private final ExternalData external;
+  private long initializerBytes;
+
+  /** Where external tensor data goes: the stream of the data file and its name relative to model.onnx. */
+  static final class ExternalData {
+    final OutputStream out;
+    final String location;
+    long offset;
+
+    ExternalData(OutputStream out, String location) {
+      this.out = out;
+      this.location = location;
+    }
+  }
+
+  OnnxGraph(String name, ExternalData external) {
+    graph.setName(name);
+    this.external = external;
+  }
+
+  GraphProto.Builder proto() {
+    return graph;
+  }
+
+  long initializerBytes() {
+    return initializerBytes;
+  }
+
+  /** A fresh value name from a readable prefix. */
+  String fresh(String prefix) {
+    int n = counters.merge(prefix, 1, Integer::sum);
+    return n == 1 ? prefix : prefix + "_" + n;
+  }
+
+  /** Adds a node with one output and returns the output's name. */
+  String op(String opType, String outPrefix, List<String> inputs, AttributeProto... attrs) {
+    String out = fresh(outPrefix);
+    opTo(opType, out, inputs, attrs);
+    return out;
+  }
+
+  /** Adds a node whose single output has the given name. */
+  void opTo(String opType, String output, List<String> inputs, AttributeProto... attrs) {
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType).setName(output + "/" + opType)
+        .addAllInput(inputs).addOutput(output);
+    for (AttributeProto a : attrs) {
+      n.addAttribute(a);
+    }
+    graph.addNode(n);
+  }
+
+  static AttributeProto attr(String name, long value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+  }
+
+  static AttributeProto attr(String name, float value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value)
+        .build();
+  }
+
+  static AttributeProto attrInts(String name, long... values) {
+    AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (long v : values) {
+      b.addInts(v);
+    }
+    return b.build();
+  }
+
+  /** A float32 initializer from little-endian bytes (raw_data, or external data). */
+  String floatInit(String name, long[] dims, byte[] littleEndian) {
+    long n = 1;
+    for (long d : dims) {
+      n *= d;
+    }
+    if (n * 4 != littleEndian.length) {
+      throw new IllegalArgumentException(name + ": " + littleEndian.length + " bytes for " + n + " floats");
+    }
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    initializerBytes += littleEndian.length;
+    if (external != null && littleEndian.length >= EXTERNAL_MIN_BYTES) {
+      try {
+        long pad = (EXTERNAL_ALIGN - external.offset % EXTERNAL_ALIGN) % EXTERNAL_ALIGN;
+        external.out.write(new byte[(int) pad]);
+        external.offset += pad;
+        external.out.write(littleEndian);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write external data " + external.location, e);
+      }
+      t.setDataLocation(TensorProto.DataLocation.EXTERNAL);
+      t.addExternalData(entry("location", external.location));
+      t.addExternalData(entry("offset", Long.toString(external.offset)));
+      t.addExternalData(entry("length", Long.toString(littleEndian.length)));
+      external.offset += littleEndian.length;
+    } else {
+      // the array is not touched again: wrap it instead of copying GBs of weights
+      t.setRawData(UnsafeByteOperations.unsafeWrap(littleEndian));
+    }
+    graph.addInitializer(t);
+    return name;
+  }
+
+  private static OnnxMl.StringStringEntryProto entry(String k, String v) {
+    return OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v).build();
+  }
+
+  /** A float32 initializer from values. */
+  String floatInit(String name, long[] dims, float... values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return floatInit(name, dims, b.array());
+  }
+
+  /** A float32 scalar constant (rank 0). */
+  String floatScalar(String name, float value) {
+    return floatInit(fresh(name), new long[0], value);
+  }
+
+  /** An int64 initializer; {@code dims} empty for a scalar. */
+  String int64Init(String name, long[] dims, long... values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.asLongBuffer().put(values);
+    TensorProto.Builder t = TensorProto.newBuilder().setName(fresh(name))
+        .setDataType(TensorProto.DataType.INT64_VALUE).setRawData(ByteString.copyFrom(b.array()));
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    graph.addInitializer(t);
+    return t.getName();
+  }
+
+  /** A graph input or output: a tensor of elemType with named (dynamic) or fixed dimensions. */
+  static OnnxMl.ValueInfoProto valueInfo(String name, int elemType, Object... dims) {
+    OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+    for (Object d : dims) {
+      OnnxMl.TensorShapeProto.Dimension.Builder dim = OnnxMl.TensorShapeProto.Dimension.newBuilder();
+      if (d instanceof String) {
+        dim.setDimParam((String) d);
+      } else {
+        dim.setDimValue(((Number) d).longValue());
+      }
+      shape.addDim(dim);
+    }
+    return OnnxMl.ValueInfoProto.newBuilder().setName(name)
+        .setType(OnnxMl.TypeProto.newBuilder().setTensorType(
+            OnnxMl.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
+        .build();
+  }
+}
