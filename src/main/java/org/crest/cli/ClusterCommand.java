@@ -73,6 +73,12 @@ public final class ClusterCommand implements Callable<Integer> {
           + "are matched to the paper's Table 8 by their base code). Default: ${DEFAULT-VALUE}.")
   String langCol;
 
+  @Option(names = "--detect-language",
+      description = "Rows whose --lang-col is absent, null or blank get the language detected from their text "
+          + "(ISO 639-1, else 639-3; OpenNLP, see docs/LANGID.md); a given language always wins. Rows the detector "
+          + "is unsure of are skipped as missing_language.")
+  boolean detectLanguage;
+
   @Option(names = "--k", defaultValue = "auto", paramLabel = "auto|N",
       description = "Number of clusters, or auto: sweep and take the knee. The paper found 8. Default: ${DEFAULT-VALUE}.")
   String k;
@@ -191,6 +197,6 @@ public final class ClusterCommand implements Callable<Integer> {
         .originalArgs());
     return new ClusterOptions(inputs, output, format, textCol, langCol, embedder, kk, kMin, kMax, seeds, seed, maxIter,
         ClusterOptions.Level.parse(level), maxPerLanguage, twoFrom, maxTokens, batchTokens, maxBatchSize, chunkRows,
-        device, intraOpThreads, m.equals("overwrite"), cmd);
+        device, intraOpThreads, m.equals("overwrite"), cmd, detectLanguage);
   }
 }

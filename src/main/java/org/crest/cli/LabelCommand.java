@@ -117,6 +117,11 @@ public final class LabelCommand implements Callable<Integer> {
       description = "Score in N partitions (a shuffle); 0 keeps the input's splits. Default: ${DEFAULT-VALUE}.")
   int repartition;
 
+  @Option(names = "--detect-language",
+      description = "Add crest_lang: the language of the text (ISO 639-1, else 639-3; null when unsure), detected "
+          + "offline with Apache OpenNLP (103 languages, see docs/LANGID.md), and per-language counts in the summary.")
+  boolean detectLanguage;
+
   @Option(names = "--master", paramLabel = "URL",
       description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
   String master;
@@ -139,6 +144,9 @@ public final class LabelCommand implements Callable<Integer> {
       System.out.printf("  model %s%s; %.1f rows/s, %.0f tokens/s, padding efficiency %.3f%n", s.model(),
           s.modelIsDemo() ? " (demo model: labels mean nothing)" : "", s.rowsPerSecond(), s.tokensPerSecond(),
           s.paddingEfficiency());
+      if (s.languages() != null) {
+        System.out.printf("  languages (crest_lang, und = unsure): %s%n", s.languages());
+      }
       System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), LabelJob.SUMMARY_FILE);
       return 0;
     } finally {
@@ -153,7 +161,8 @@ public final class LabelCommand implements Callable<Integer> {
     }
     Set<String> r = new LinkedHashSet<>(roles);
     return new LabelOptions(inputs, output, format, textCol, messagesCol, r, model, unsafeLabel, threshold, maxTokens,
-        windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, m.equals("overwrite"), repartition);
+        windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, m.equals("overwrite"), repartition,
+        detectLanguage);
   }
 
   static final class FormatConverter implements picocli.CommandLine.ITypeConverter<InputFormat> {

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -30,6 +31,7 @@ import org.apache.spark.ml.clustering.KMeansModel;
 import org.apache.spark.ml.feature.Normalizer;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -107,21 +109,28 @@ public final class ClusterJob {
     }
 
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
-    if (!List.of(source.rows().columns()).contains(o.langCol())) {
+    boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
+    if (!hasLangCol && !o.detectLanguage()) {
       List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
       cols.remove(Source.RAW_COL);
       throw new UsageException("Cannot cluster: the input has no column '" + o.langCol() + "' (columns: " + cols
-          + "); name the language column with --lang-col");
+          + "); name the language column with --lang-col, or pass --detect-language");
     }
     Units units = Units.flat(source, o.textCol());
     Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
-    Dataset<Row> checked = unitRows.select(
+    // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
+    Column given = hasLangCol ? trim(col(o.langCol()).cast("string")) : lit(null).cast("string");
+    Column language = o.detectLanguage()
+        ? when(given.isNull().or(length(given).equalTo(0)),
+            udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
+        : given;
+    Dataset<Row> checked = unitRows.withColumn("_crest_language", language).select(
         when(col(Units.ERROR_COL).isNotNull(), col(Units.ERROR_COL))
-            .when(col(o.langCol()).isNull().or(length(trim(col(o.langCol()).cast("string"))).equalTo(0)),
+            .when(col("_crest_language").isNull().or(length(col("_crest_language")).equalTo(0)),
                 lit(MISSING_LANGUAGE))
             .when(length(trim(col(o.textCol()))).equalTo(0), lit(EMPTY_TEXT))
             .as("reason"),
-        trim(col(o.langCol()).cast("string")).as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
+        col("_crest_language").as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
 
     spark.sparkContext().setJobDescription("crest cluster: count and validate input");
     long rowsIn = 0;

@@ -8,11 +8,23 @@ import org.crest.io.InputFormat;
  * Options of {@code crest cluster}, immutable, built by the CLI and never shipped to executors.
  *
  * @param k the number of clusters, or null for auto (sweep kMin..min(kMax, languages − 1) and take the knee)
+ * @param detectLanguage a row's language is its langCol value when that is present and not blank, else the
+ *     language detected from its text (org.crest.language.LanguageId); rows with neither are skipped
  */
 public record ClusterOptions(List<String> inputs, String output, InputFormat format, String textCol, String langCol,
     String embedder, Integer k, int kMin, int kMax, int seeds, long seed, int maxIter, Level level,
     int maxSentencesPerLanguage, int twoRepresentativesFrom, int maxTokens, int batchTokens, int maxBatchSize,
-    int chunkRows, Device device, int intraOpThreads, boolean overwrite, String commandLine) {
+    int chunkRows, Device device, int intraOpThreads, boolean overwrite, String commandLine, boolean detectLanguage) {
+
+  /** Without language identification. */
+  public ClusterOptions(List<String> inputs, String output, InputFormat format, String textCol, String langCol,
+      String embedder, Integer k, int kMin, int kMax, int seeds, long seed, int maxIter, Level level,
+      int maxSentencesPerLanguage, int twoRepresentativesFrom, int maxTokens, int batchTokens, int maxBatchSize,
+      int chunkRows, Device device, int intraOpThreads, boolean overwrite, String commandLine) {
+    this(inputs, output, format, textCol, langCol, embedder, k, kMin, kMax, seeds, seed, maxIter, level,
+        maxSentencesPerLanguage, twoRepresentativesFrom, maxTokens, batchTokens, maxBatchSize, chunkRows, device,
+        intraOpThreads, overwrite, commandLine, false);
+  }
 
   /** What K-Means clusters: language centroids (the paper's method) or the sentence embeddings themselves. */
   public enum Level {

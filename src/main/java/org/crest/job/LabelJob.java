@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,6 +46,8 @@ public final class LabelJob {
   public static final String WINDOWS_COL = "crest_windows";
   public static final String TOKENS_COL = "crest_tokens";
   public static final String MODEL_COL = "crest_model";
+  /** With --detect-language: the text's language, ISO 639-1 else 639-3, null when unsure (LanguageId). */
+  public static final String LANG_COL = "crest_lang";
 
   private LabelJob() {}
 
@@ -92,8 +95,12 @@ public final class LabelJob {
         good.schema().fieldIndex(units.textColumn()), metrics);
     spark.sparkContext().setJobDescription("crest label: score " + o.inputs() + " with " + bundle.id());
     long tl = System.nanoTime();
-    good.mapPartitions(scorer, Encoders.row(outSchema)).write()
-        .mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(o.output());
+    Dataset<Row> scored = good.mapPartitions(scorer, Encoders.row(outSchema));
+    if (o.detectLanguage()) {
+      scored = scored.withColumn(LANG_COL, udf(new DetectLanguage(), DataTypes.StringType)
+          .apply(scored.col(units.textColumn())));
+    }
+    scored.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(o.output());
     double labelSeconds = (System.nanoTime() - tl) / 1e9;
 
     spark.sparkContext().setJobDescription("crest label: quarantine");
@@ -116,6 +123,14 @@ public final class LabelJob {
       reasons.put(r.getString(0), r.getLong(1));
       quarantined += r.getLong(1);
     }
+    Map<String, Long> languages = null;
+    if (o.detectLanguage()) {
+      spark.sparkContext().setJobDescription("crest label: count languages");
+      languages = new TreeMap<>();
+      for (Row r : spark.read().parquet(o.output()).groupBy(LANG_COL).count().collectAsList()) {
+        languages.put(r.isNullAt(0) ? DetectLanguage.UNDETERMINED : r.getString(0), r.getLong(1));
+      }
+    }
     spark.sparkContext().setJobDescription(null);
 
     double elapsed = (System.nanoTime() - t0) / 1e9;
@@ -128,7 +143,7 @@ public final class LabelJob {
         o.overwrite() ? "overwrite" : "error-if-exists", windows, tokens, real, computed,
         computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(), reasons,
         round(labelSeconds), round(elapsed), round(labeled / Math.max(labelSeconds, 1e-9)),
-        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString());
+        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages);
     writeSummary(fs, new Path(out, SUMMARY_FILE), summary);
     if (!conserved) {
       throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "

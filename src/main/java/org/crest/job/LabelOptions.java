@@ -11,14 +11,31 @@ import org.crest.io.InputFormat;
  * @param messagesCol null for flat rows with {@code textCol}; else the chat messages array column
  * @param intraOpThreads ONNX Runtime threads per task; 0 = spark.task.cpus
  * @param repartition number of partitions to score in; 0 keeps the input's partitioning
+ * @param detectLanguage add {@code crest_lang} (org.crest.language.LanguageId) and per-language counts
  */
 public record LabelOptions(List<String> inputs, String output, InputFormat format, String textCol, String messagesCol,
     Set<String> roles, String model, String unsafeLabel, double threshold, int maxTokens, int windowStride,
     int batchTokens, int maxBatchSize, int chunkRows, org.crest.inference.Device device, int intraOpThreads,
-    boolean overwrite, int repartition) {
+    boolean overwrite, int repartition, boolean detectLanguage) {
 
   public LabelOptions {
     inputs = List.copyOf(inputs);
     roles = Set.copyOf(roles);
+  }
+
+  /** Without language identification. */
+  public LabelOptions(List<String> inputs, String output, InputFormat format, String textCol, String messagesCol,
+      Set<String> roles, String model, String unsafeLabel, double threshold, int maxTokens, int windowStride,
+      int batchTokens, int maxBatchSize, int chunkRows, org.crest.inference.Device device, int intraOpThreads,
+      boolean overwrite, int repartition) {
+    this(inputs, output, format, textCol, messagesCol, roles, model, unsafeLabel, threshold, maxTokens, windowStride,
+        batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, overwrite, repartition, false);
+  }
+
+  /** The same options with language identification on or off. */
+  public LabelOptions withDetectLanguage(boolean on) {
+    return new LabelOptions(inputs, output, format, textCol, messagesCol, roles, model, unsafeLabel, threshold,
+        maxTokens, windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, overwrite, repartition,
+        on);
   }
 }

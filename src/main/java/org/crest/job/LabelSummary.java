@@ -1,5 +1,6 @@
 package org.crest.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,9 @@ public record LabelSummary(
     @JsonProperty("rows_per_second") double rowsPerSecond,
     @JsonProperty("tokens_per_second") double tokensPerSecond,
     @JsonProperty("started_at") String startedAt,
-    @JsonProperty("finished_at") String finishedAt) {
+    @JsonProperty("finished_at") String finishedAt,
+    // with --detect-language: labeled rows per crest_lang, "und" for rows the detector was unsure of; else absent
+    @JsonProperty("languages") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> languages) {
 
   public boolean conserved() {
     return rowsIn == rowsLabeled + rowsQuarantined;
