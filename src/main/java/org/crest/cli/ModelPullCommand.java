@@ -31,8 +31,8 @@ import picocli.CommandLine.Parameters;
         "  crest model pull repelloai/CREST-Base",
         "  crest model pull FacebookAI/xlm-roberta-base --task embedding",
         "",
-        "Exit codes: 0 done, 1 the download or conversion failed, 2 the command line, the repository or the",
-        "checkpoint is wrong."})
+        "Exit codes: 0 done, 2 with a one-line message: the command line, the repository, the download",
+        "(not found, gated, no network, truncated) or the checkpoint is wrong; 1 anything else."})
 public final class ModelPullCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ORG/NAME[@REV]", description = "A Hub model repository, optionally "
       + "at a branch, tag or commit (default main).")

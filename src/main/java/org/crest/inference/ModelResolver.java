@@ -45,8 +45,12 @@ public final class ModelResolver {
    * cache ($HF_HOME, see {@link org.crest.model.HubClient#fromEnvironment}) does not have it.
    */
   static ModelBundle resolveHub(String spec, CheckpointConverter.Task task) {
-    HubModels.Pulled p = HubModels.pull(HubClient.fromEnvironment(null),
-        HubClient.Repo.parse(spec.substring("hf:".length())), task);
+    return resolveHub(spec, task, HubClient.fromEnvironment(null));
+  }
+
+  /** As {@link #resolveHub(String, CheckpointConverter.Task)} with the given client (tests). */
+  public static ModelBundle resolveHub(String spec, CheckpointConverter.Task task, HubClient hub) {
+    HubModels.Pulled p = HubModels.pull(hub, HubClient.Repo.parse(spec.trim().substring("hf:".length())), task);
     return ModelBundle.open(p.bundle());
   }
 

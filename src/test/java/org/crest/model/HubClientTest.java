@@ -302,6 +302,28 @@ class HubClientTest {
   }
 
   @Test
+  void modelResolverPullsHfSpecsOnceThenUsesTheCache() {
+    ModelBundle b = org.crest.inference.ModelResolver.resolveHub("hf:test/tiny", null, client(false));
+    assertThat(b.dir().toAbsolutePath().normalize())
+        .isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification").toAbsolutePath().normalize());
+    int before = hits.get();
+    ModelBundle again = org.crest.inference.ModelResolver.resolveHub("hf:test/tiny@main", null, client(false));
+    assertThat(again.dir()).isEqualTo(b.dir());
+    assertThat(hits.get()).isEqualTo(before);
+  }
+
+  @Test
+  void theCliListsTheCacheAndRefusesBadArguments() {
+    assertThat(org.crest.cli.Main.execute("model", "list", "--cache-dir", cache.toString())).isZero();
+    pull(client(false), "test/tiny");
+    assertThat(org.crest.cli.Main.execute("model", "list", "--cache-dir", cache.toString())).isZero();
+    assertThat(org.crest.cli.Main.execute("model", "pull", "not a repo", "--cache-dir", cache.toString()))
+        .isEqualTo(2);
+    assertThat(org.crest.cli.Main.execute("model", "pull", "test/tiny", "--task", "mlm", "--cache-dir",
+        cache.toString())).isEqualTo(2);
+  }
+
+  @Test
   void repoSpecs() {
     assertThat(HubClient.Repo.parse("repelloai/CREST-Base")).isEqualTo(new HubClient.Repo("repelloai/CREST-Base",
         "main"));
