@@ -42,9 +42,11 @@ class HubClientTest {
   private HttpServer server;
   private final AtomicInteger hits = new AtomicInteger();
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
   private volatile Mode mode = Mode.NORMAL;
   private String endpoint;
   private Path cache;
+  private volatile Path sharded;
 
   @BeforeEach
   void start() throws IOException {
@@ -65,6 +67,12 @@ class HubClientTest {
     try (ex) {
       authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
       // /{org}/{name}/resolve/{rev}/{file}
+      if (ex.getRequestURI().getPath().startsWith("/cdn/")) {
+        // the CDN an LFS file redirects to: the bytes, no hash headers
+        cdnAuthorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+        send(ex, 200, null, Files.readAllBytes(TINY.resolve(ex.getRequestURI().getPath().substring(5))));
+        return;
+      }
       String[] p = ex.getRequestURI().getPath().split("/", 6);
       if (p.length < 6 || !p[3].equals("resolve")) {
         send(ex, 400, null, new byte[0]);
@@ -80,7 +88,7 @@ class HubClientTest {
           send(ex, 401, null, "gated".getBytes());
           return;
         }
-        case "test/tiny", "test/pt-only" -> { }
+        case "test/tiny", "test/pt-only", "test/sharded", "test/lfs" -> { }
         default -> {
           ex.getResponseHeaders().add("X-Error-Code", "RepoNotFound");
           send(ex, 404, null, "not found".getBytes());
@@ -92,9 +100,9 @@ class HubClientTest {
         send(ex, 404, null, new byte[0]);
         return;
       }
-      Path f = TINY.resolve(file);
+      Path f = (repo.equals("test/sharded") ? sharded : TINY).resolve(file);
       boolean served = Files.isRegularFile(f) && !file.contains("..")
-          && (repo.equals("test/tiny") || !file.endsWith(".safetensors"));
+          && (!repo.equals("test/pt-only") || !file.endsWith(".safetensors"));
       if (repo.equals("test/pt-only") && file.equals("pytorch_model.bin")) {
         send(ex, 200, null, new byte[] {0x50, 0x4b});
         return;
@@ -105,6 +113,14 @@ class HubClientTest {
         return;
       }
       byte[] body = Files.readAllBytes(f);
+      if (repo.equals("test/lfs") && file.endsWith(".safetensors")) {
+        // as the Hub answers for an LFS file: 302 to another host, with the sha256 and size in X-Linked-*
+        ex.getResponseHeaders().add("X-Linked-Etag", "\"" + sha256(body) + "\"");
+        ex.getResponseHeaders().add("X-Linked-Size", String.valueOf(body.length));
+        ex.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort() + "/cdn/" + file);
+        send(ex, 302, null, new byte[0]);
+        return;
+      }
       String etag = "\"" + sha256(body) + "\"";
       boolean big = file.equals("model.safetensors");
       if (big && mode == Mode.TRUNCATED) {
@@ -321,6 +337,46 @@ class HubClientTest {
         .isEqualTo(2);
     assertThat(org.crest.cli.Main.execute("model", "pull", "test/tiny", "--task", "mlm", "--cache-dir",
         cache.toString())).isEqualTo(2);
+  }
+
+  @Test
+  void aShardedCheckpointIsPulledShardByShard() throws IOException {
+    sharded = Fixtures.tempDir("hub-sharded-");
+    Files.copy(TINY.resolve("config.json"), sharded.resolve("config.json"));
+    Files.copy(TINY.resolve("tokenizer.json"), sharded.resolve("tokenizer.json"));
+    java.util.Map<String, CheckpointErrorsTest.Entry> a = new java.util.LinkedHashMap<>();
+    java.util.Map<String, CheckpointErrorsTest.Entry> b = new java.util.LinkedHashMap<>();
+    com.fasterxml.jackson.databind.node.ObjectNode index =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    com.fasterxml.jackson.databind.node.ObjectNode map = index.putObject("weight_map");
+    try (Safetensors st = Safetensors.open(TINY.resolve("model.safetensors"))) {
+      for (Safetensors.Tensor t : st.tensors().values()) {
+        boolean first = t.name().startsWith("roberta.embeddings.");
+        (first ? a : b).put(t.name(), new CheckpointErrorsTest.Entry(t.dtype(), t.shape(), st.rawBytes(t)));
+        map.put(t.name(), first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+      }
+    }
+    CheckpointErrorsTest.write(sharded.resolve("model-00001-of-00002.safetensors"), a);
+    CheckpointErrorsTest.write(sharded.resolve("model-00002-of-00002.safetensors"), b);
+    Files.writeString(sharded.resolve(Checkpoint.WEIGHTS_INDEX), index.toString());
+
+    HubModels.Pulled p = pull(client(false), "test/sharded");
+    // config, tokenizer, model.safetensors (404), the index, two shards
+    assertThat(p.requests()).isEqualTo(6);
+    assertThat(p.snapshot().resolve("model-00002-of-00002.safetensors")).exists();
+    assertThat(p.bundle().resolve("model.onnx")).exists();
+    int before = hits.get();
+    assertThat(pull(client(false), "test/sharded").converted()).isFalse();
+    assertThat(hits.get()).as("no request, not even the 404 of model.safetensors").isEqualTo(before);
+  }
+
+  @Test
+  void anLfsRedirectIsFollowedVerifiedAndGetsNoToken() {
+    HubClient hub = new HubClient(endpoint, "hf_secret123", cache, false);
+    HubModels.Pulled p = pull(hub, "test/lfs");
+    assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+    assertThat(authorizations).contains("Bearer hf_secret123");
+    assertThat(cdnAuthorizations).containsExactly("null");
   }
 
   @Test
