@@ -3,12 +3,13 @@ package org.crest.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code crest model ...}: model bundles (conversion now; pulling from the Hub later). */
+/** {@code crest model ...}: model bundles (conversion, pulling from the Hub, the cache). */
 @Command(
     name = "model",
     mixinStandardHelpOptions = true,
     description = {"Work with model bundles."},
-    subcommands = {ModelConvertCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ModelConvertCommand.class, ModelPullCommand.class, ModelListCommand.class,
+        CommandLine.HelpCommand.class})
 public final class ModelCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -27,6 +27,9 @@ public final class EmbedderResolver {
           + "(use --embedder demo-embedder, or an encoder export: optimum-cli export onnx --model "
           + "FacebookAI/xlm-roberta-base --task feature-extraction DIR)");
     }
+    if (spec != null && spec.trim().toLowerCase(java.util.Locale.ROOT).startsWith("hf:")) {
+      return ModelResolver.resolveHub(spec.trim(), org.crest.model.CheckpointConverter.Task.EMBEDDING);
+    }
     return ModelResolver.resolve(spec);
   }
 

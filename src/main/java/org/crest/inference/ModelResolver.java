@@ -7,10 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import org.crest.model.CheckpointConverter;
+import org.crest.model.HubClient;
+import org.crest.model.HubModels;
 
 /**
  * Turns a {@code --model} value into a local {@link ModelBundle}: {@code demo} (the bundled fixture
- * model) or a bundle directory on this machine.
+ * model), {@code hf:ORG/NAME[@REV]} (a Hub checkpoint,
+ * pulled and converted once) or a bundle directory on this machine.
  */
 public final class ModelResolver {
   public static final String DEMO = "demo";
@@ -27,15 +31,27 @@ public final class ModelResolver {
       return ModelBundle.open(extractDemo(), true);
     }
     if (s.toLowerCase(Locale.ROOT).startsWith("hf:")) {
-      throw new ModelException("Cannot load model " + s + ": pulling from the Hugging Face Hub is not in this "
-          + "version yet; export the model with optimum (optimum-cli export onnx --model ORG/NAME "
-          + "--task text-classification DIR) and pass --model DIR");
+      return resolveHub(s, null);
     }
     if (s.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !s.startsWith("file://")) {
       throw new ModelException("Cannot load model " + s + ": the bundle must be a directory on the driver's local "
           + "disk (copy it there, e.g. with aws s3 cp --recursive); executors receive it from the driver");
     }
     return ModelBundle.open(Path.of(s.startsWith("file://") ? s.substring("file://".length()) : s));
+  }
+
+  /**
+   * {@code hf:ORG/NAME[@REV]}: the bundle converted from the Hub checkpoint, pulled and converted first when the
+   * cache ($HF_HOME, see {@link org.crest.model.HubClient#fromEnvironment}) does not have it.
+   */
+  static ModelBundle resolveHub(String spec, CheckpointConverter.Task task) {
+    return resolveHub(spec, task, HubClient.fromEnvironment(null));
+  }
+
+  /** As {@link #resolveHub(String, CheckpointConverter.Task)} with the given client (tests). */
+  public static ModelBundle resolveHub(String spec, CheckpointConverter.Task task, HubClient hub) {
+    HubModels.Pulled p = HubModels.pull(hub, HubClient.Repo.parse(spec.trim().substring("hf:".length())), task);
+    return ModelBundle.open(p.bundle());
   }
 
   /** Copies the bundled demo model out of the jar into a fresh temporary directory. */

@@ -1,0 +1,495 @@
+package org.crest.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.crest.inference.ModelException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Downloads files of a Hugging Face Hub model repository ({@code {endpoint}/{repo}/resolve/{revision}/{file}})
+ * into a cache laid out as huggingface_hub lays it out: {@code {root}/hub/models--ORG--NAME/snapshots/{commit}/FILE}
+ * and {@code refs/{revision}} holding the commit a branch or tag resolved to. Files are written to a temporary
+ * file, checked against the size and hash the server announced ({@code X-Linked-Etag} / {@code ETag}: the sha256
+ * of an LFS file, the git blob sha1 of a small one; {@code X-Linked-Size} / {@code Content-Length}) and only then
+ * renamed into place, so a cut-off or corrupted download never lands in the cache. The token is sent as
+ * {@code Authorization: Bearer} to the endpoint's host only and never logged.
+ */
+public final class HubClient {
+  private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
+  public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+  /** Files at least this large log their progress every 10 %. */
+  static final long PROGRESS_MIN_BYTES = 16L << 20;
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern SHA1 = Pattern.compile("[0-9a-f]{40}");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+  /** A model repository and a revision (branch, tag or commit; default main). */
+  public record Repo(String id, String revision) {
+    public static Repo parse(String spec) {
+      String s = spec == null ? "" : spec.trim();
+      String rev = "main";
+      int at = s.indexOf('@');
+      if (at >= 0) {
+        rev = s.substring(at + 1);
+        s = s.substring(0, at);
+      }
+      String[] parts = s.split("/", -1);
+      boolean ok = parts.length >= 1 && parts.length <= 2 && !rev.isBlank() && !rev.contains("..");
+      for (String p : parts) {
+        ok &= NAME.matcher(p).matches() && !p.contains("--") && !p.contains("..");
+      }
+      if (!ok) {
+        throw new ModelException("Cannot read the Hub model " + spec + ": expected ORG/NAME or ORG/NAME@REVISION "
+            + "(e.g. repelloai/CREST-Base)");
+      }
+      return new Repo(s, rev);
+    }
+
+    /** The repository's folder in the hub cache: models--ORG--NAME. */
+    public String folderName() {
+      return "models--" + id.replace("/", "--");
+    }
+
+    Repo at(String rev) {
+      return new Repo(id, rev);
+    }
+
+    @Override
+    public String toString() {
+      return revision.equals("main") ? id : id + "@" + revision;
+    }
+  }
+
+  /** A file the Hub answered 404 for. */
+  public static final class NotFoundException extends ModelException {
+    private static final long serialVersionUID = 1L;
+
+    NotFoundException(String message) {
+      super(message);
+    }
+  }
+
+  private final URI endpoint;
+  private final String token;
+  private final Path root;
+  private final boolean offline;
+  private final HttpClient http;
+  private final AtomicInteger requests = new AtomicInteger();
+
+  /**
+   * @param endpoint the Hub, e.g. https://huggingface.co (HF_ENDPOINT)
+   * @param token a Hub access token (HF_TOKEN), or null
+   * @param cacheRoot the cache root ($HF_HOME): Hub files go to cacheRoot/hub, converted bundles to cacheRoot/crest
+   * @param offline use the cache only (HF_HUB_OFFLINE=1)
+   */
+  public HubClient(String endpoint, String token, Path cacheRoot, boolean offline) {
+    String e = endpoint == null || endpoint.isBlank() ? DEFAULT_ENDPOINT : endpoint.trim();
+    this.endpoint = URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
+    this.token = token == null || token.isBlank() ? null : token.trim();
+    this.root = cacheRoot;
+    this.offline = offline;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  /** From HF_ENDPOINT, HF_TOKEN, HF_HOME and HF_HUB_OFFLINE; {@code cacheDir} (--cache-dir) replaces HF_HOME. */
+  public static HubClient fromEnvironment(Path cacheDir) {
+    return new HubClient(System.getenv("HF_ENDPOINT"), System.getenv("HF_TOKEN"),
+        cacheDir != null ? cacheDir : defaultCacheRoot(), truthy(System.getenv("HF_HUB_OFFLINE")));
+  }
+
+  static Path defaultCacheRoot() {
+    String home = System.getenv("HF_HOME");
+    if (home != null && !home.isBlank()) {
+      return Path.of(home);
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("huggingface");
+  }
+
+  static boolean truthy(String v) {
+    return v != null && List.of("1", "on", "yes", "true").contains(v.trim().toLowerCase(Locale.ROOT));
+  }
+
+  public Path cacheRoot() {
+    return root;
+  }
+
+  public Path hubCache() {
+    return root.resolve("hub");
+  }
+
+  public boolean offline() {
+    return offline;
+  }
+
+  /** HTTP requests sent so far (redirect hops included). */
+  public int requests() {
+    return requests.get();
+  }
+
+  public Path repoDir(Repo r) {
+    return hubCache().resolve(r.folderName());
+  }
+
+  /** The commit (or, without one, the revision) whose snapshot holds repo@revision, read from refs/. */
+  public String cachedCommit(Repo r) {
+    Path ref = repoDir(r).resolve("refs").resolve(r.revision());
+    if (Files.isRegularFile(ref)) {
+      try {
+        String c = Files.readString(ref).trim();
+        if (!c.isEmpty()) {
+          return c;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot read " + ref, e);
+      }
+    }
+    return r.revision();
+  }
+
+  /** The snapshot folder of repo@revision (it may not exist yet). */
+  public Path snapshotDir(Repo r) {
+    return repoDir(r).resolve("snapshots").resolve(safe(cachedCommit(r)));
+  }
+
+  private static String safe(String rev) {
+    return rev.replace('/', '_').replace('\\', '_');
+  }
+
+  /**
+   * The local path of {@code file} of repo@revision: from the cache when it is there (no request), else
+   * downloaded and verified. With a branch or tag, the commit the server names ({@code X-Repo-Commit}) is
+   * recorded in refs/REVISION; pass {@link #pinned} to fetch the other files of the same commit.
+   *
+   * @throws NotFoundException when the Hub answers 404
+   */
+  public Path file(Repo r, String file) {
+    Path cached = snapshotDir(r).resolve(file);
+    if (Files.isRegularFile(cached)) {
+      return cached;
+    }
+    if (offline) {
+      throw new ModelException("Cannot get " + file + " of " + r + ": HF_HUB_OFFLINE is set and it is not in the "
+          + "cache " + hubCache() + " (" + describeCache(r) + "); run crest model pull " + r
+          + " with network access first, or unset HF_HUB_OFFLINE");
+    }
+    return download(r, file);
+  }
+
+  /** repo@revision with the revision replaced by the commit it resolved to, when one is known. */
+  public Repo pinned(Repo r) {
+    return r.at(cachedCommit(r));
+  }
+
+  /** Whether the Hub has {@code file} (a HEAD request; false on 404). */
+  public synchronized boolean exists(Repo r, String file) {
+    if (offline) {
+      return Files.isRegularFile(snapshotDir(r).resolve(file));
+    }
+    hops.clear();
+    try {
+      closeQuietly(send(r, file, "HEAD"));
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  private URI url(Repo r, String file) {
+    StringBuilder path = new StringBuilder();
+    for (String seg : file.split("/")) {
+      path.append('/').append(URLEncoder.encode(seg, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return URI.create(endpoint + "/" + r.id() + "/resolve/"
+        + URLEncoder.encode(r.revision(), StandardCharsets.UTF_8) + path);
+  }
+
+  /** Headers gathered over redirect hops: the Hub's own answer carries X-Linked-*, the CDN's the body. */
+  private record Announced(String commit, String hash, long size) {}
+
+  private HttpResponse<InputStream> send(Repo r, String file, String method) {
+    URI uri = url(r, file);
+    String where = file + " of " + r + " from " + endpoint;
+    for (int hop = 0; hop < 10; hop++) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+          .header("User-Agent", "crest-spark/" + CheckpointConverter.version().replace(' ', '-'))
+          .method(method, HttpRequest.BodyPublishers.noBody());
+      if (token != null && sameHost(uri)) {
+        b.header("Authorization", "Bearer " + token);
+      }
+      HttpResponse<InputStream> resp;
+      try {
+        requests.incrementAndGet();
+        resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (IOException e) {
+        throw new ModelException("Cannot download " + where + ": cannot reach " + uri.getHost() + " ("
+            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "). "
+            + "In the cache " + hubCache() + ": " + describeCache(r) + ". To run from the cache only, set "
+            + "HF_HUB_OFFLINE=1; behind a proxy or mirror, set HF_ENDPOINT", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ModelException("Interrupted while downloading " + where, e);
+      }
+      int status = resp.statusCode();
+      if (status >= 300 && status < 400 && resp.headers().firstValue("Location").isPresent()) {
+        closeQuietly(resp);
+        hops.add(resp.headers());
+        uri = uri.resolve(resp.headers().firstValue("Location").get());
+        continue;
+      }
+      if (status == 200) {
+        hops.add(resp.headers());
+        return resp;
+      }
+      closeQuietly(resp);
+      String code = resp.headers().firstValue("X-Error-Code").orElse("");
+      if (status == 404) {
+        String what = switch (code) {
+          case "RepoNotFound" -> "there is no model repository " + r.id() + " (or it is private: set HF_TOKEN)";
+          case "RevisionNotFound" -> r.id() + " has no revision " + r.revision();
+          default -> code.equals("EntryNotFound") ? r + " has no file " + file
+              : "not found (no repository " + r.id() + ", no revision " + r.revision() + " or no file " + file + ")";
+        };
+        throw new NotFoundException("Cannot download " + where + ": HTTP 404, " + what);
+      }
+      if (status == 401 || status == 403) {
+        throw new ModelException("Cannot download " + where + ": HTTP " + status + ", the repository is gated or "
+            + "private" + (token == null
+                ? "; set HF_TOKEN to an access token of an account that may read it (and accept the model's terms "
+                    + "on its Hub page)"
+                : "; the token in HF_TOKEN may not read it (accept the model's terms on its Hub page, or use a "
+                    + "token with read access)")
+            + (code.isEmpty() ? "" : " [" + code + "]"));
+      }
+      throw new ModelException("Cannot download " + where + ": HTTP " + status
+          + (code.isEmpty() ? "" : " [" + code + "]"));
+    }
+    throw new ModelException("Cannot download " + where + ": too many redirects");
+  }
+
+  // headers of the hops of the request in flight (a client downloads one file at a time)
+  private final List<HttpHeaders> hops = new ArrayList<>();
+
+  private synchronized Path download(Repo r, String file) {
+    hops.clear();
+    HttpResponse<InputStream> resp = send(r, file, "GET");
+    Announced a = announced(hops);
+    String commit = a.commit() != null ? a.commit() : r.revision();
+    Path repoDir = repoDir(r);
+    Path target = repoDir.resolve("snapshots").resolve(safe(commit)).resolve(file).normalize();
+    if (!target.startsWith(repoDir.resolve("snapshots"))) {
+      closeQuietly(resp);
+      throw new ModelException("Cannot download " + file + " of " + r + ": not a file name");
+    }
+    Path tmp = null;
+    try {
+      Files.createDirectories(target.getParent());
+      tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".incomplete");
+      long n = 0;
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      long step = a.size() >= PROGRESS_MIN_BYTES ? Math.max(1, a.size() / 10) : Long.MAX_VALUE;
+      long nextLog = step;
+      long t0 = System.nanoTime();
+      if (step != Long.MAX_VALUE) {
+        LOG.info("Downloading {} of {} ({} MB)", file, r, a.size() / 1_000_000);
+      }
+      try (InputStream in = resp.body(); OutputStream out = Files.newOutputStream(tmp)) {
+        byte[] buf = new byte[1 << 16];
+        int k;
+        while ((k = in.read(buf)) > 0) {
+          out.write(buf, 0, k);
+          sha256.update(buf, 0, k);
+          n += k;
+          if (n >= nextLog && n < a.size()) {
+            LOG.info("Downloading {} of {}: {} % ({} of {} MB, {} MB/s)", file, r, n * 100 / a.size(),
+                n / 1_000_000, a.size() / 1_000_000,
+                String.format(Locale.ROOT, "%.1f", n / 1e6 / Math.max(1e-3, (System.nanoTime() - t0) / 1e9)));
+            nextLog = (n / step + 1) * step;
+          }
+        }
+      } catch (IOException e) {
+        throw new ModelException("Cannot download " + file + " of " + r + ": the transfer broke off after " + n
+            + (a.size() >= 0 ? " of " + a.size() : "") + " bytes (" + e.getMessage() + "); nothing was cached, "
+            + "run the command again", e);
+      }
+      if (a.size() >= 0 && n != a.size()) {
+        throw new ModelException("Cannot download " + file + " of " + r + ": got " + n + " bytes but the server "
+            + "announced " + a.size() + " (truncated download); nothing was cached, run the command again");
+      }
+      String want = a.hash();
+      String got = null;
+      if (want != null && SHA256.matcher(want).matches()) {
+        got = HexFormat.of().formatHex(sha256.digest());
+      } else if (want != null && SHA1.matcher(want).matches()) {
+        got = gitBlobSha1(tmp, n);
+      }
+      if (got != null && !got.equals(want)) {
+        throw new ModelException("Cannot download " + file + " of " + r + ": its hash is " + got + " but the server "
+            + "announced " + want + " (corrupted download); nothing was cached, run the command again");
+      }
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      tmp = null;
+      if (a.commit() != null && !a.commit().equals(r.revision())) {
+        Path refs = repoDir.resolve("refs").resolve(r.revision());
+        Files.createDirectories(refs.getParent());
+        Path refTmp = Files.createTempFile(refs.getParent(), ".ref", ".tmp");
+        Files.writeString(refTmp, a.commit());
+        Files.move(refTmp, refs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+      if (step != Long.MAX_VALUE) {
+        LOG.info("Downloaded {} of {}: {} MB in {} s{}", file, r, n / 1_000_000,
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), got != null ? ", hash verified" : "");
+      }
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file + " of " + r + " to " + target.getParent() + ": "
+          + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // best effort: an .incomplete file is never read
+        }
+      }
+    }
+  }
+
+  private static Announced announced(List<HttpHeaders> hops) {
+    String commit = null;
+    String linkedHash = null;
+    long linkedSize = -1;
+    for (HttpHeaders h : hops) {
+      if (commit == null) {
+        commit = h.firstValue("X-Repo-Commit").orElse(null);
+      }
+      if (linkedHash == null) {
+        linkedHash = h.firstValue("X-Linked-Etag").map(HubClient::etag).orElse(null);
+      }
+      if (linkedSize < 0) {
+        linkedSize = h.firstValue("X-Linked-Size").map(HubClient::parseLong).orElse(-1L);
+      }
+    }
+    HttpHeaders first = hops.get(0);
+    HttpHeaders last = hops.get(hops.size() - 1);
+    String hash = linkedHash != null ? linkedHash
+        : Optional.ofNullable(first.firstValue("ETag").map(HubClient::etag).orElse(null))
+            .filter(e -> SHA256.matcher(e).matches() || SHA1.matcher(e).matches())
+            .orElse(last.firstValue("ETag").map(HubClient::etag).orElse(null));
+    long size = linkedSize >= 0 ? linkedSize : last.firstValueAsLong("Content-Length").orElse(-1L);
+    if (commit != null && !SHA1.matcher(commit).matches()) {
+      commit = null;
+    }
+    return new Announced(commit, hash, size);
+  }
+
+  private static String etag(String v) {
+    String s = v.trim();
+    if (s.startsWith("W/")) {
+      s = s.substring(2);
+    }
+    return s.replace("\"", "").toLowerCase(Locale.ROOT);
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private boolean sameHost(URI uri) {
+    return endpoint.getHost() != null && endpoint.getHost().equalsIgnoreCase(uri.getHost())
+        && endpoint.getPort() == uri.getPort();
+  }
+
+  private static String gitBlobSha1(Path p, long size) throws IOException {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-1");
+      md.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
+      try (InputStream in = Files.newInputStream(p)) {
+        byte[] buf = new byte[1 << 16];
+        int k;
+        while ((k = in.read(buf)) > 0) {
+          md.update(buf, 0, k);
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void closeQuietly(HttpResponse<InputStream> resp) {
+    try {
+      resp.body().close();
+    } catch (IOException ignored) {
+      // nothing to do
+    }
+  }
+
+  /** One line on what the cache holds for r's repository. */
+  String describeCache(Repo r) {
+    Path snaps = repoDir(r).resolve("snapshots");
+    if (!Files.isDirectory(snaps)) {
+      List<String> repos = cachedRepos();
+      return "nothing of " + r.id() + (repos.isEmpty() ? ", no models at all" : "; cached models: " + repos);
+    }
+    List<String> parts = new ArrayList<>();
+    try (Stream<Path> s = Files.list(snaps)) {
+      s.filter(Files::isDirectory).forEach(d -> {
+        try (Stream<Path> f = Files.list(d)) {
+          parts.add(d.getFileName() + " " + f.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+              .filter(n -> !n.endsWith(".incomplete")).sorted().toList());
+        } catch (IOException e) {
+          parts.add(d.getFileName() + " (unreadable)");
+        }
+      });
+    } catch (IOException e) {
+      return "unreadable (" + e.getMessage() + ")";
+    }
+    return r.id() + " snapshots " + parts;
+  }
+
+  /** ORG/NAME of every model with a folder in the hub cache. */
+  public List<String> cachedRepos() {
+    if (!Files.isDirectory(hubCache())) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(hubCache())) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("models--"))
+          .map(n -> n.substring("models--".length()).replace("--", "/")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + hubCache(), e);
+    }
+  }
+}

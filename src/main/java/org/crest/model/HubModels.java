@@ -1,0 +1,183 @@
+package org.crest.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.crest.inference.ModelException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code crest model pull}: a Hub checkpoint (config.json, tokenizer.json, model.safetensors or its shards)
+ * fetched with {@link HubClient}, then converted with {@link CheckpointConverter} into a bundle cached beside
+ * the snapshot at {@code {cacheRoot}/crest/ORG--NAME/{commit}/{task}/}. A pull whose snapshot and bundle are
+ * both cached sends no request.
+ */
+public final class HubModels {
+  private static final Logger LOG = LoggerFactory.getLogger(HubModels.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What a pull did. */
+  public record Pulled(HubClient.Repo repo, Path snapshot, Path bundle, CheckpointConverter.Task task,
+      boolean converted, int requests) {}
+
+  private HubModels() {}
+
+  /**
+   * Pulls repo@revision and returns its bundle.
+   *
+   * @param task classification, embedding, or null (classification for a *ForSequenceClassification config)
+   */
+  public static Pulled pull(HubClient hub, HubClient.Repo repo, CheckpointConverter.Task task) {
+    int before = hub.requests();
+    Path config = hub.file(repo, Checkpoint.CONFIG);
+    HubClient.Repo pinned = hub.pinned(repo); // the commit main resolved to, so every file is of the same commit
+    hub.file(pinned, Checkpoint.TOKENIZER);
+    Path snapshot = config.getParent();
+    fetchWeights(hub, pinned);
+    CheckpointConverter.Task t = task != null ? task : autoTask(config);
+    Path bundle = bundleDir(hub, pinned, t);
+    boolean converted = false;
+    if (!Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
+      // the manifest is written last: without it the bundle is missing or half-written
+      LOG.info("Converting {} ({}) to {}", repo, t.name().toLowerCase(Locale.ROOT), bundle);
+      CheckpointConverter.convert(snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true);
+      converted = true;
+    }
+    return new Pulled(repo, snapshot, bundle, t, converted, hub.requests() - before);
+  }
+
+  private static void fetchWeights(HubClient hub, HubClient.Repo r) {
+    Path snap = hub.snapshotDir(r);
+    if (Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS))) {
+      return;
+    }
+    if (!Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS_INDEX))) {
+      try {
+        hub.file(r, Checkpoint.WEIGHTS);
+        return;
+      } catch (HubClient.NotFoundException single) {
+        // sharded, or no safetensors at all
+      }
+    }
+    Path index;
+    try {
+      index = hub.file(r, Checkpoint.WEIGHTS_INDEX);
+    } catch (HubClient.NotFoundException noIndex) {
+      for (String pickle : new String[] {"pytorch_model.bin", "pytorch_model.bin.index.json"}) {
+        if (hub.exists(r, pickle)) {
+          throw new ModelException("Cannot pull " + r.id() + ": it has " + pickle + " but no model.safetensors; "
+              + "crest reads only safetensors (a PyTorch .bin is a Python pickle, which cannot be read safely "
+              + "here). Export it with Hugging Face optimum instead: optimum-cli export onnx --model " + r.id()
+              + " --task text-classification BUNDLE_DIR (feature-extraction for an embedder), and pass --model "
+              + "BUNDLE_DIR");
+        }
+      }
+      throw new ModelException("Cannot pull " + r.id() + ": it has no model.safetensors (nor "
+          + Checkpoint.WEIGHTS_INDEX + ")");
+    }
+    TreeSet<String> shards = new TreeSet<>();
+    try {
+      JsonNode map = JSON.readTree(index.toFile()).path("weight_map");
+      for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
+        shards.add(it.next().asText());
+      }
+    } catch (IOException e) {
+      throw new ModelException("Cannot pull " + r.id() + ": " + Checkpoint.WEIGHTS_INDEX + " is not valid JSON ("
+          + e.getMessage() + ")", e);
+    }
+    if (shards.isEmpty()) {
+      throw new ModelException("Cannot pull " + r.id() + ": " + Checkpoint.WEIGHTS_INDEX + " names no shards");
+    }
+    for (String s : shards) {
+      hub.file(r, s);
+    }
+  }
+
+  static CheckpointConverter.Task autoTask(Path config) {
+    try {
+      XlmRobertaConfig c = XlmRobertaConfig.from(JSON.readTree(config.toFile()), config.toString());
+      return c.isClassifier() ? CheckpointConverter.Task.CLASSIFICATION : CheckpointConverter.Task.EMBEDDING;
+    } catch (IOException e) {
+      throw new ModelException("Cannot read " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {cacheRoot}/crest/ORG--NAME/{commit}/{task}. */
+  public static Path bundleDir(HubClient hub, HubClient.Repo pinned, CheckpointConverter.Task task) {
+    return hub.cacheRoot().resolve("crest").resolve(pinned.id().replace("/", "--"))
+        .resolve(hub.snapshotDir(pinned).getFileName().toString()).resolve(task.name().toLowerCase(Locale.ROOT));
+  }
+
+  /** Lines describing the cache: each model, its refs, snapshots (files, size) and converted bundles. */
+  public static List<String> list(HubClient hub) {
+    List<String> out = new ArrayList<>();
+    for (String id : hub.cachedRepos()) {
+      HubClient.Repo r = new HubClient.Repo(id, "main");
+      Path repoDir = hub.repoDir(r);
+      List<String> refs = new ArrayList<>();
+      Path refsDir = repoDir.resolve("refs");
+      if (Files.isDirectory(refsDir)) {
+        try (Stream<Path> s = Files.walk(refsDir)) {
+          s.filter(Files::isRegularFile).forEach(p -> {
+            try {
+              refs.add(refsDir.relativize(p) + " -> " + Files.readString(p).trim());
+            } catch (IOException e) {
+              refs.add(refsDir.relativize(p) + " (unreadable)");
+            }
+          });
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      out.add(id + (refs.isEmpty() ? "" : "  refs: " + String.join(", ", refs)));
+      for (Path snap : children(repoDir.resolve("snapshots"))) {
+        List<String> files = new ArrayList<>();
+        long bytes = 0;
+        for (Path f : children(snap)) {
+          String n = f.getFileName().toString();
+          if (Files.isRegularFile(f) && !n.endsWith(".incomplete")) {
+            files.add(n);
+            bytes += size(f);
+          }
+        }
+        out.add(String.format(Locale.ROOT, "  snapshot %s: %s (%.1f MB) %s", snap.getFileName(), files, bytes / 1e6,
+            snap));
+        Path bundles = hub.cacheRoot().resolve("crest").resolve(id.replace("/", "--")).resolve(snap.getFileName());
+        for (Path b : children(bundles)) {
+          boolean done = Files.isRegularFile(b.resolve(CheckpointConverter.MANIFEST));
+          out.add("    bundle " + b.getFileName() + (done ? "" : " (incomplete)") + ": " + b);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Path> children(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + dir, e);
+    }
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,392 @@
+package org.crest.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.crest.Fixtures;
+import org.crest.inference.Device;
+import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelException;
+import org.crest.inference.ModelSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HubClient / HubModels against a loopback server that answers like the Hub's resolve endpoint, serving the
+ * committed checkpoint-tiny fixture with ETag = sha256 of each file and X-Repo-Commit.
+ */
+class HubClientTest {
+  static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+  static final Path TINY = Fixtures.ROOT.resolve("checkpoint-tiny");
+
+  enum Mode { NORMAL, TRUNCATED, WRONG_HASH }
+
+  private HttpServer server;
+  private final AtomicInteger hits = new AtomicInteger();
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
+  private volatile Mode mode = Mode.NORMAL;
+  private String endpoint;
+  private Path cache;
+  private volatile Path sharded;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", this::handle);
+    server.start();
+    endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
+    cache = Fixtures.tempDir("hub-cache-");
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    hits.incrementAndGet();
+    try (ex) {
+      authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+      // /{org}/{name}/resolve/{rev}/{file}
+      if (ex.getRequestURI().getPath().startsWith("/cdn/")) {
+        // the CDN an LFS file redirects to: the bytes, no hash headers
+        cdnAuthorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+        send(ex, 200, null, Files.readAllBytes(TINY.resolve(ex.getRequestURI().getPath().substring(5))));
+        return;
+      }
+      String[] p = ex.getRequestURI().getPath().split("/", 6);
+      if (p.length < 6 || !p[3].equals("resolve")) {
+        send(ex, 400, null, new byte[0]);
+        return;
+      }
+      String repo = p[1] + "/" + p[2];
+      String file = p[5];
+      boolean revOk = p[4].equals("main") || p[4].equals(COMMIT);
+      ex.getResponseHeaders().add("X-Repo-Commit", COMMIT);
+      switch (repo) {
+        case "test/gated" -> {
+          ex.getResponseHeaders().add("X-Error-Code", "GatedRepo");
+          send(ex, 401, null, "gated".getBytes());
+          return;
+        }
+        case "test/tiny", "test/pt-only", "test/sharded", "test/lfs" -> { }
+        default -> {
+          ex.getResponseHeaders().add("X-Error-Code", "RepoNotFound");
+          send(ex, 404, null, "not found".getBytes());
+          return;
+        }
+      }
+      if (!revOk) {
+        ex.getResponseHeaders().add("X-Error-Code", "RevisionNotFound");
+        send(ex, 404, null, new byte[0]);
+        return;
+      }
+      Path f = (repo.equals("test/sharded") ? sharded : TINY).resolve(file);
+      boolean served = Files.isRegularFile(f) && !file.contains("..")
+          && (!repo.equals("test/pt-only") || !file.endsWith(".safetensors"));
+      if (repo.equals("test/pt-only") && file.equals("pytorch_model.bin")) {
+        send(ex, 200, null, new byte[] {0x50, 0x4b});
+        return;
+      }
+      if (!served) {
+        ex.getResponseHeaders().add("X-Error-Code", "EntryNotFound");
+        send(ex, 404, null, new byte[0]);
+        return;
+      }
+      byte[] body = Files.readAllBytes(f);
+      if (repo.equals("test/lfs") && file.endsWith(".safetensors")) {
+        // as the Hub answers for an LFS file: 302 to another host, with the sha256 and size in X-Linked-*
+        ex.getResponseHeaders().add("X-Linked-Etag", "\"" + sha256(body) + "\"");
+        ex.getResponseHeaders().add("X-Linked-Size", String.valueOf(body.length));
+        ex.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort() + "/cdn/" + file);
+        send(ex, 302, null, new byte[0]);
+        return;
+      }
+      String etag = "\"" + sha256(body) + "\"";
+      boolean big = file.equals("model.safetensors");
+      if (big && mode == Mode.TRUNCATED) {
+        // announces the full length, sends half, closes the connection
+        ex.getResponseHeaders().add("ETag", etag);
+        ex.sendResponseHeaders(200, body.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(body, 0, body.length / 2);
+        out.flush();
+        throw new IOException("cut off on purpose");
+      }
+      if (big && mode == Mode.WRONG_HASH) {
+        // chunked (no length announced), half the body, the ETag of the whole file
+        ex.getResponseHeaders().add("ETag", etag);
+        ex.sendResponseHeaders(200, 0);
+        ex.getResponseBody().write(body, 0, body.length / 2);
+        return;
+      }
+      send(ex, 200, etag, body);
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, String etag, byte[] body) throws IOException {
+    if (etag != null) {
+      ex.getResponseHeaders().add("ETag", etag);
+    }
+    boolean head = ex.getRequestMethod().equals("HEAD");
+    if (head) {
+      ex.getResponseHeaders().add("Content-Length", String.valueOf(body.length));
+    }
+    ex.sendResponseHeaders(status, head ? -1 : (body.length == 0 ? -1 : body.length));
+    if (!head && body.length > 0) {
+      ex.getResponseBody().write(body);
+    }
+  }
+
+  static String sha256(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private HubClient client(boolean offline) {
+    return new HubClient(endpoint, null, cache, offline);
+  }
+
+  private static HubModels.Pulled pull(HubClient hub, String repo) {
+    return HubModels.pull(hub, HubClient.Repo.parse(repo), null);
+  }
+
+  private List<Path> leftovers() throws IOException {
+    try (Stream<Path> s = Files.walk(cache)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".incomplete")).toList();
+    }
+  }
+
+  @Test
+  void pullConvertsAScoringBundleAndASecondPullSendsNoRequest() throws IOException {
+    long t0 = System.nanoTime();
+    HubModels.Pulled first = pull(client(false), "test/tiny");
+    assertThat(first.converted()).isTrue();
+    assertThat(first.bundle()).isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification"));
+    assertThat(first.snapshot()).isEqualTo(cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT));
+    assertThat(Files.readString(cache.resolve("hub/models--test--tiny/refs/main"))).isEqualTo(COMMIT);
+    for (String f : new String[] {"config.json", "tokenizer.json", "model.safetensors"}) {
+      assertThat(first.snapshot().resolve(f)).hasSameBinaryContentAs(TINY.resolve(f));
+    }
+    System.out.printf(Locale.ROOT, "pull + convert in %.0f ms, %d requests%n", (System.nanoTime() - t0) / 1e6,
+        first.requests());
+
+    // the same P(unsafe) as the committed demo bundle (exported by torch.onnx from the same weights)
+    List<JsonNode> refs = Fixtures.jsonLines(Fixtures.CLASSIFIER_REFERENCE);
+    double worst = 0;
+    try (ModelSession got = ModelSession.create(ModelBundle.open(first.bundle()), ModelSession.Kind.CLASSIFIER,
+            Device.CPU, 1, -1);
+        ModelSession demo = ModelSession.create(ModelBundle.open(Fixtures.DEMO), ModelSession.Kind.CLASSIFIER,
+            Device.CPU, 1, -1)) {
+      for (JsonNode r : refs.subList(0, Math.min(12, refs.size()))) {
+        long[] ids = CheckpointConverterTest.firstWindow(r);
+        double p = CheckpointConverterTest.pUnsafe(CheckpointConverterTest.run(got, ids), 0);
+        double q = CheckpointConverterTest.pUnsafe(CheckpointConverterTest.run(demo, ids), 0);
+        assertThat(p).as("P(unsafe) of %s", r.get("id").asText()).isCloseTo(q, within(1e-4));
+        worst = Math.max(worst, Math.abs(p - q));
+      }
+    }
+    System.out.printf(Locale.ROOT, "pulled bundle vs demo bundle: max |P(unsafe) diff| %.2e%n", worst);
+
+    int before = hits.get();
+    HubClient again = client(false);
+    HubModels.Pulled second = pull(again, "test/tiny");
+    assertThat(second.bundle()).isEqualTo(first.bundle());
+    assertThat(second.converted()).isFalse();
+    assertThat(again.requests()).isZero();
+    assertThat(hits.get()).isEqualTo(before);
+    assertThat(HubModels.list(again)).anySatisfy(l -> assertThat(l).startsWith("test/tiny"))
+        .anySatisfy(l -> assertThat(l).contains("bundle classification"));
+
+    // the pinned commit and the embedding task reuse the snapshot: no request, a second bundle
+    HubModels.Pulled emb = HubModels.pull(again, HubClient.Repo.parse("test/tiny@" + COMMIT),
+        CheckpointConverter.Task.EMBEDDING);
+    assertThat(emb.bundle()).isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/embedding"));
+    assertThat(hits.get()).isEqualTo(before);
+  }
+
+  @Test
+  void offlineUsesTheCacheAndSaysWhatIsMissing() {
+    assertThatThrownBy(() -> pull(client(true), "test/tiny"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("HF_HUB_OFFLINE is set")
+        .hasMessageContaining("not in the cache")
+        .hasMessageContaining("nothing of test/tiny");
+    assertThat(hits.get()).isZero();
+
+    Path bundle = pull(client(false), "test/tiny").bundle();
+    int before = hits.get();
+    HubModels.Pulled off = pull(client(true), "test/tiny");
+    assertThat(off.bundle()).isEqualTo(bundle);
+    assertThat(hits.get()).isEqualTo(before);
+    assertThatThrownBy(() -> pull(client(true), "test/tiny@v2"))
+        .hasMessageContaining("HF_HUB_OFFLINE is set").hasMessageContaining("snapshots [" + COMMIT);
+  }
+
+  @Test
+  void aTruncatedDownloadIsDetectedAndNotCached() throws IOException {
+    mode = Mode.TRUNCATED;
+    assertThatThrownBy(() -> pull(client(false), "test/tiny"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("model.safetensors of test/tiny")
+        .hasMessageContaining("nothing was cached");
+    Path snap = cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT);
+    assertThat(snap.resolve("model.safetensors")).doesNotExist();
+    assertThat(snap.resolve("config.json")).exists();
+    assertThat(leftovers()).isEmpty();
+    assertThat(cache.resolve("crest")).doesNotExist();
+
+    mode = Mode.NORMAL; // the next pull downloads only what is missing
+    int before = hits.get();
+    HubModels.Pulled p = pull(client(false), "test/tiny");
+    assertThat(hits.get() - before).isEqualTo(1);
+    assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+  }
+
+  @Test
+  void aBodyThatDoesNotMatchTheEtagIsDetectedAndNotCached() throws IOException {
+    mode = Mode.WRONG_HASH;
+    assertThatThrownBy(() -> pull(client(false), "test/tiny"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("corrupted download")
+        .hasMessageContaining("nothing was cached");
+    assertThat(cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT + "/model.safetensors")).doesNotExist();
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void notFoundUnauthorizedAndPickleOnlyHaveTheirMessages() {
+    assertThatThrownBy(() -> pull(client(false), "nobody/nothing"))
+        .isInstanceOf(HubClient.NotFoundException.class)
+        .hasMessageContaining("HTTP 404")
+        .hasMessageContaining("there is no model repository nobody/nothing");
+    assertThatThrownBy(() -> pull(client(false), "test/tiny@v9"))
+        .hasMessageContaining("HTTP 404").hasMessageContaining("has no revision v9");
+    assertThatThrownBy(() -> client(false).file(HubClient.Repo.parse("test/tiny"), "vocab.txt"))
+        .hasMessageContaining("HTTP 404").hasMessageContaining("test/tiny has no file vocab.txt");
+    assertThatThrownBy(() -> pull(client(false), "test/gated"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("HTTP 401")
+        .hasMessageContaining("gated or private")
+        .hasMessageContaining("set HF_TOKEN");
+    HubClient withToken = new HubClient(endpoint, "hf_secret123", cache, false);
+    assertThatThrownBy(() -> pull(withToken, "test/gated"))
+        .hasMessageContaining("the token in HF_TOKEN may not read it")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hf_secret123"));
+    assertThat(authorizations).contains("Bearer hf_secret123");
+    assertThatThrownBy(() -> pull(client(false), "test/pt-only"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("has pytorch_model.bin but no model.safetensors")
+        .hasMessageContaining("optimum-cli export onnx --model test/pt-only");
+  }
+
+  @Test
+  void noNetworkSaysWhatIsCachedAndHowToRunOffline() throws IOException {
+    pull(client(false), "test/tiny");
+    int port;
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort(); // closed again before the request: connection refused
+    }
+    HubClient down = new HubClient("http://127.0.0.1:" + port, null, cache, false);
+    assertThatThrownBy(() -> pull(down, "test/other"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("cannot reach 127.0.0.1")
+        .hasMessageContaining("cached models: [test/tiny]")
+        .hasMessageContaining("HF_HUB_OFFLINE=1");
+  }
+
+  @Test
+  void modelResolverPullsHfSpecsOnceThenUsesTheCache() {
+    ModelBundle b = org.crest.inference.ModelResolver.resolveHub("hf:test/tiny", null, client(false));
+    assertThat(b.dir().toAbsolutePath().normalize())
+        .isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification").toAbsolutePath().normalize());
+    int before = hits.get();
+    ModelBundle again = org.crest.inference.ModelResolver.resolveHub("hf:test/tiny@main", null, client(false));
+    assertThat(again.dir()).isEqualTo(b.dir());
+    assertThat(hits.get()).isEqualTo(before);
+  }
+
+  @Test
+  void theCliListsTheCacheAndRefusesBadArguments() {
+    assertThat(org.crest.cli.Main.execute("model", "list", "--cache-dir", cache.toString())).isZero();
+    pull(client(false), "test/tiny");
+    assertThat(org.crest.cli.Main.execute("model", "list", "--cache-dir", cache.toString())).isZero();
+    assertThat(org.crest.cli.Main.execute("model", "pull", "not a repo", "--cache-dir", cache.toString()))
+        .isEqualTo(2);
+    assertThat(org.crest.cli.Main.execute("model", "pull", "test/tiny", "--task", "mlm", "--cache-dir",
+        cache.toString())).isEqualTo(2);
+  }
+
+  @Test
+  void aShardedCheckpointIsPulledShardByShard() throws IOException {
+    sharded = Fixtures.tempDir("hub-sharded-");
+    Files.copy(TINY.resolve("config.json"), sharded.resolve("config.json"));
+    Files.copy(TINY.resolve("tokenizer.json"), sharded.resolve("tokenizer.json"));
+    java.util.Map<String, CheckpointErrorsTest.Entry> a = new java.util.LinkedHashMap<>();
+    java.util.Map<String, CheckpointErrorsTest.Entry> b = new java.util.LinkedHashMap<>();
+    com.fasterxml.jackson.databind.node.ObjectNode index =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    com.fasterxml.jackson.databind.node.ObjectNode map = index.putObject("weight_map");
+    try (Safetensors st = Safetensors.open(TINY.resolve("model.safetensors"))) {
+      for (Safetensors.Tensor t : st.tensors().values()) {
+        boolean first = t.name().startsWith("roberta.embeddings.");
+        (first ? a : b).put(t.name(), new CheckpointErrorsTest.Entry(t.dtype(), t.shape(), st.rawBytes(t)));
+        map.put(t.name(), first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+      }
+    }
+    CheckpointErrorsTest.write(sharded.resolve("model-00001-of-00002.safetensors"), a);
+    CheckpointErrorsTest.write(sharded.resolve("model-00002-of-00002.safetensors"), b);
+    Files.writeString(sharded.resolve(Checkpoint.WEIGHTS_INDEX), index.toString());
+
+    HubModels.Pulled p = pull(client(false), "test/sharded");
+    // config, tokenizer, model.safetensors (404), the index, two shards
+    assertThat(p.requests()).isEqualTo(6);
+    assertThat(p.snapshot().resolve("model-00002-of-00002.safetensors")).exists();
+    assertThat(p.bundle().resolve("model.onnx")).exists();
+    int before = hits.get();
+    assertThat(pull(client(false), "test/sharded").converted()).isFalse();
+    assertThat(hits.get()).as("no request, not even the 404 of model.safetensors").isEqualTo(before);
+  }
+
+  @Test
+  void anLfsRedirectIsFollowedVerifiedAndGetsNoToken() {
+    HubClient hub = new HubClient(endpoint, "hf_secret123", cache, false);
+    HubModels.Pulled p = pull(hub, "test/lfs");
+    assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+    assertThat(authorizations).contains("Bearer hf_secret123");
+    assertThat(cdnAuthorizations).containsExactly("null");
+  }
+
+  @Test
+  void repoSpecs() {
+    assertThat(HubClient.Repo.parse("repelloai/CREST-Base")).isEqualTo(new HubClient.Repo("repelloai/CREST-Base",
+        "main"));
+    assertThat(HubClient.Repo.parse("org/name@v1.0")).isEqualTo(new HubClient.Repo("org/name", "v1.0"));
+    assertThat(HubClient.Repo.parse("org/name").folderName()).isEqualTo("models--org--name");
+    for (String bad : new String[] {"", "a/b/c", "../x", "org/na me", "org/name@", "org--x/y"}) {
+      assertThatThrownBy(() -> HubClient.Repo.parse(bad)).as(bad).hasMessageContaining("expected ORG/NAME");
+    }
+  }
+}
