@@ -184,19 +184,9 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private static long[] runPadded(ModelSession s, List<long[]> batch) {
-    int seq = batch.stream().mapToInt(x -> x.length).max().orElse(0);
-    long[] ids = new long[batch.size() * seq];
-    long[] mask = new long[ids.length];
-    long real = 0;
-    java.util.Arrays.fill(ids, s.bundle().padId());
-    for (int b = 0; b < batch.size(); b++) {
-      long[] w = batch.get(b);
-      System.arraycopy(w, 0, ids, b * seq, w.length);
-      java.util.Arrays.fill(mask, b * seq, b * seq + w.length, 1L);
-      real += w.length;
-    }
-    s.run(ids, mask, batch.size(), seq);
-    return new long[] {real, ids.length};
+    int[] all = java.util.stream.IntStream.range(0, batch.size()).toArray();
+    ModelSession.Batch run = s.runPadded(batch, all);
+    return new long[] {batch.stream().mapToLong(x -> x.length).sum(), run.computedTokens()};
   }
 
   /** VmHWM from /proc/self/status (Linux), or "n/a". */

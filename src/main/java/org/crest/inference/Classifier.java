@@ -78,29 +78,10 @@ public final class Classifier {
       out.realTokens += lengths[i];
     }
     int labels = session.bundle().labels().size();
-    long pad = session.bundle().padId();
     for (int[] batch : batcher.batches(lengths)) {
-      int seq = 0;
-      for (int idx : batch) {
-        seq = Math.max(seq, lengths[idx]);
-      }
-      long[] ids = new long[batch.length * seq];
-      long[] mask = new long[batch.length * seq];
-      for (int b = 0; b < batch.length; b++) {
-        long[] w = windows.get(batch[b]);
-        int base = b * seq;
-        System.arraycopy(w, 0, ids, base, w.length);
-        for (int j = 0; j < seq; j++) {
-          if (j < w.length) {
-            mask[base + j] = 1;
-          } else {
-            ids[base + j] = pad;
-          }
-        }
-      }
-      float[] logits = session.run(ids, mask, batch.length, seq);
-      out.computedTokens += (long) batch.length * seq;
-      out.batches++;
+      ModelSession.Batch run = session.runPadded(windows, batch);
+      float[] logits = run.output();
+      out.computedTokens += run.computedTokens();      out.batches++;
       for (int b = 0; b < batch.length; b++) {
         double p = softmaxAt(logits, b * labels, labels, unsafeIndex);
         int row = owner.get(batch[b]);

@@ -87,32 +87,15 @@ public final class Encoder {
       lengths[i] = w.length;
       out.realTokens += w.length;
     }
-    long pad = session.bundle().padId();
     for (int[] batch : batcher.batches(lengths)) {
-      int seq = 0;
-      for (int idx : batch) {
-        seq = Math.max(seq, lengths[idx]);
-      }
-      long[] ids = new long[batch.length * seq];
-      long[] mask = new long[batch.length * seq];
-      for (int b = 0; b < batch.length; b++) {
-        long[] w = inputs.get(batch[b]);
-        int base = b * seq;
-        System.arraycopy(w, 0, ids, base, w.length);
-        for (int j = 0; j < seq; j++) {
-          if (j < w.length) {
-            mask[base + j] = 1;
-          } else {
-            ids[base + j] = pad;
-          }
-        }
-      }
-      float[] states = session.run(ids, mask, batch.length, seq);
+      ModelSession.Batch run = session.runPadded(inputs, batch);
+      float[] states = run.output();
+      int seq = run.seq();
       int hidden = states.length / (batch.length * seq);
-      out.computedTokens += (long) batch.length * seq;
+      out.computedTokens += run.computedTokens();
       out.batches++;
       for (int b = 0; b < batch.length; b++) {
-        out.vectors[batch[b]] = maskedMean(states, mask, b, seq, hidden);
+        out.vectors[batch[b]] = maskedMean(states, run.mask(), b, seq, hidden);
       }
     }
     return out;

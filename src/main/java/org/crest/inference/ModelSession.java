@@ -13,7 +13,9 @@ import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -229,6 +231,37 @@ public final class ModelSession implements AutoCloseable {
         t.close();
       }
     }
+  }
+
+  /**
+   * The output of one padded batch: {@code size} sequences padded to {@code seq} tokens, and the
+   * attention mask it ran with (row-major [size, seq]).
+   */
+  public record Batch(float[] output, long[] mask, int size, int seq) {
+    /** Tokens the model computed for this batch, padding included. */
+    public long computedTokens() {
+      return (long) size * seq;
+    }
+  }
+
+  /**
+   * Pads {@code windows[indices[0..]]} to the longest of them with the bundle's pad id (mask 0) and
+   * runs them as one batch; output row {@code b} belongs to {@code indices[b]}.
+   */
+  public Batch runPadded(List<long[]> windows, int[] indices) {
+    int seq = 0;
+    for (int idx : indices) {
+      seq = Math.max(seq, windows.get(idx).length);
+    }
+    long[] ids = new long[indices.length * seq];
+    long[] mask = new long[ids.length];
+    Arrays.fill(ids, bundle.padId());
+    for (int b = 0; b < indices.length; b++) {
+      long[] w = windows.get(indices[b]);
+      System.arraycopy(w, 0, ids, b * seq, w.length);
+      Arrays.fill(mask, b * seq, b * seq + w.length, 1L);
+    }
+    return new Batch(run(ids, mask, indices.length, seq), mask, indices.length, seq);
   }
 
   public ModelBundle bundle() {

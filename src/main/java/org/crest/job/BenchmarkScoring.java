@@ -49,7 +49,7 @@ public final class BenchmarkScoring {
 
   public static Scored run(SparkSession spark, EvalOptions o, String scoredName, String command) {
     Path out = new Path(o.output());
-    FileSystem fs = fileSystem(spark, out);
+    FileSystem fs = JobSupport.fileSystem(spark, out);
     try {
       if (fs.exists(out)) {
         if (!o.overwrite()) {
@@ -134,13 +134,5 @@ public final class BenchmarkScoring {
         + String.join(", ", named) + (unknown.size() > named.size() ? ", ..." : "")
         + "; known: 0/1, false/true, safe/unsafe, benign/harmful (any case); map others with --label-map "
         + "VALUE=safe|unsafe (" + o.bench().inputs() + ")");
-  }
-
-  static FileSystem fileSystem(SparkSession spark, Path p) {
-    try {
-      return p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    } catch (IOException e) {
-      throw new UsageException("Cannot open output file system for " + p + " (" + e.getMessage() + ")", e);
-    }
   }
 }

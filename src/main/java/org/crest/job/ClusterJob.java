@@ -95,7 +95,7 @@ public final class ClusterJob {
           + "nothing. For the paper's clusters pass --embedder DIR with an ONNX export of xlm-roberta-base.", bundle.id());
     }
     Path out = new Path(o.output());
-    FileSystem fs = fileSystem(spark, out);
+    FileSystem fs = JobSupport.fileSystem(spark, out);
     try {
       if (fs.exists(out)) {
         if (!o.overwrite()) {
@@ -150,8 +150,8 @@ public final class ClusterJob {
           .where(col("_rank").leq(o.maxSentencesPerLanguage())).drop("_rank");
     }
 
-    EmbedPartition embed = new EmbedPartition(bundle, ship(spark, bundle), o.maxTokens(), o.batchTokens(),
-        o.maxBatchSize(), o.chunkRows(), o.device(), threads(spark, o));
+    EmbedPartition embed = new EmbedPartition(bundle, JobSupport.ship(spark, bundle), o.maxTokens(), o.batchTokens(),
+        o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()));
     Dataset<Row> embedded = good.mapPartitions(embed, Encoders.row(EmbedPartition.SCHEMA));
     if (o.level() == ClusterOptions.Level.SENTENCE) {
       embedded = embedded.persist(StorageLevel.MEMORY_AND_DISK());
@@ -602,30 +602,4 @@ public final class ClusterJob {
     }
   }
 
-  private static int threads(SparkSession spark, ClusterOptions o) {
-    if (o.intraOpThreads() > 0) {
-      return o.intraOpThreads();
-    }
-    try {
-      return Math.max(1, Integer.parseInt(spark.conf().get("spark.task.cpus", "1").trim()));
-    } catch (NumberFormatException e) {
-      return 1;
-    }
-  }
-
-  private static String ship(SparkSession spark, ModelBundle bundle) {
-    if (spark.sparkContext().isLocal()) {
-      return null;
-    }
-    spark.sparkContext().addFile(bundle.dir().toUri().toString(), true);
-    return bundle.dir().getFileName().toString();
-  }
-
-  private static FileSystem fileSystem(SparkSession spark, Path p) {
-    try {
-      return p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    } catch (IOException e) {
-      throw new UsageException("Cannot open output file system for " + p + " (" + e.getMessage() + ")", e);
-    }
-  }
 }

@@ -79,7 +79,7 @@ public final class EvaluateJob {
     String id = s.label().model();
     String name = id.contains("@") ? id.substring(0, id.lastIndexOf('@')) : id;
     Result r = new Result(s, name, Paper.paperModel(name), o.threshold(), metrics, averages, sweeps);
-    FileSystem fs = BenchmarkScoring.fileSystem(spark, new Path(o.output()));
+    FileSystem fs = JobSupport.fileSystem(spark, new Path(o.output()));
     write(fs, new Path(o.output(), METRICS_CSV), metricsCsv(metrics));
     write(fs, new Path(o.output(), AVERAGES_CSV), averagesCsv(averages));
     write(fs, new Path(o.output(), THRESHOLDS_CSV), thresholdsCsv(sweeps));

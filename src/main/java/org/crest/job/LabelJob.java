@@ -61,10 +61,10 @@ public final class LabelJob {
     }
     int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
     ScoringSettings settings = new ScoringSettings(o.maxTokens(), o.windowStride(), o.batchTokens(),
-        o.maxBatchSize(), o.chunkRows(), o.device(), threads(spark, o), unsafeIndex, o.threshold());
+        o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()), unsafeIndex, o.threshold());
 
     Path out = new Path(o.output());
-    FileSystem fs = fileSystem(spark, out);
+    FileSystem fs = JobSupport.fileSystem(spark, out);
     try {
       if (fs.exists(out) && !o.overwrite()) {
         throw new UsageException("Cannot write: output " + o.output() + " already exists (pass --mode overwrite "
@@ -91,7 +91,7 @@ public final class LabelJob {
         .add(TOKENS_COL, DataTypes.IntegerType, false)
         .add(MODEL_COL, DataTypes.StringType, false);
     ScorePartition.Metrics metrics = new ScorePartition.Metrics(spark.sparkContext());
-    ScorePartition scorer = new ScorePartition(bundle, ship(spark, bundle), settings,
+    ScorePartition scorer = new ScorePartition(bundle, JobSupport.ship(spark, bundle), settings,
         good.schema().fieldIndex(units.textColumn()), metrics);
     spark.sparkContext().setJobDescription("crest label: score " + o.inputs() + " with " + bundle.id());
     long tl = System.nanoTime();
@@ -152,34 +152,6 @@ public final class LabelJob {
     LOG.info("Labeled {} rows ({} unsafe), quarantined {} {}, in {} s; summary at {}", labeled, unsafe, quarantined,
         reasons, round(elapsed), new Path(out, SUMMARY_FILE));
     return summary;
-  }
-
-  private static int threads(SparkSession spark, LabelOptions o) {
-    if (o.intraOpThreads() > 0) {
-      return o.intraOpThreads();
-    }
-    try {
-      return Math.max(1, Integer.parseInt(spark.conf().get("spark.task.cpus", "1").trim()));
-    } catch (NumberFormatException e) {
-      return 1;
-    }
-  }
-
-  /** Local mode reads the bundle where it is; a cluster gets a copy through SparkFiles. */
-  private static String ship(SparkSession spark, ModelBundle bundle) {
-    if (spark.sparkContext().isLocal()) {
-      return null;
-    }
-    spark.sparkContext().addFile(bundle.dir().toUri().toString(), true);
-    return bundle.dir().getFileName().toString();
-  }
-
-  private static FileSystem fileSystem(SparkSession spark, Path p) {
-    try {
-      return p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    } catch (IOException e) {
-      throw new UsageException("Cannot open output file system for " + p + " (" + e.getMessage() + ")", e);
-    }
   }
 
   static void writeSummary(FileSystem fs, Path file, LabelSummary summary) {

@@ -91,7 +91,7 @@ public final class RelabelJob {
     }
     Rate all = new Rate("all", "all", n, d, us, su);
     csv.append(Reports.csvLine(List.of("all", "all", n, d, all.rate(), us, su)));
-    FileSystem fs = BenchmarkScoring.fileSystem(spark, new Path(o.output()));
+    FileSystem fs = JobSupport.fileSystem(spark, new Path(o.output()));
     EvaluateJob.write(fs, new Path(o.output(), DISAGREEMENTS_CSV), csv.toString());
     return new Result(s, rates);
   }
