@@ -4,8 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,18 +47,7 @@ public final class BenchmarkScoring {
 
   public static Scored run(SparkSession spark, EvalOptions o, String scoredName, String command) {
     Path out = new Path(o.output());
-    FileSystem fs = JobSupport.fileSystem(spark, out);
-    try {
-      if (fs.exists(out)) {
-        if (!o.overwrite()) {
-          throw new UsageException("Cannot write: output " + o.output() + " already exists (pass --mode overwrite "
-              + "to replace it)");
-        }
-        fs.delete(out, true);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check output " + o.output(), e);
-    }
+    FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), true);
     BenchmarkReader.Benchmark b = BenchmarkReader.read(spark, o.bench());
     Dataset<Row> rows = b.rows().persist(StorageLevel.MEMORY_AND_DISK());
     try {

@@ -95,18 +95,7 @@ public final class ClusterJob {
           + "nothing. For the paper's clusters pass --embedder DIR with an ONNX export of xlm-roberta-base.", bundle.id());
     }
     Path out = new Path(o.output());
-    FileSystem fs = JobSupport.fileSystem(spark, out);
-    try {
-      if (fs.exists(out)) {
-        if (!o.overwrite()) {
-          throw new UsageException("Cannot write: output " + o.output() + " already exists (pass --mode overwrite "
-              + "to replace it)");
-        }
-        fs.delete(out, true);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check output " + o.output(), e);
-    }
+    FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), true);
 
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
     boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());

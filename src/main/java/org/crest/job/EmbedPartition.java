@@ -1,12 +1,10 @@
 package org.crest.job;
 
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.SparkFiles;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -59,7 +57,7 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    ModelBundle local = shippedAs == null ? bundle : bundle.at(Path.of(SparkFiles.get(shippedAs)));
+    ModelBundle local = JobSupport.localBundle(bundle, shippedAs);
     ModelSession session = SessionCache.get(local, ModelSession.Kind.ENCODER, device, intraOpThreads,
         ScorePartition.assignedGpu());
     Encoder encoder = new Encoder(session, maxTokens, new LengthBatcher(batchTokens, maxBatchSize));

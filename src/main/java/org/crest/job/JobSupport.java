@@ -34,6 +34,36 @@ final class JobSupport {
     return bundle.dir().getFileName().toString();
   }
 
+  /**
+   * Checks that {@code output} may be written: refuses an existing one unless {@code overwrite}, and
+   * with {@code clear} deletes it first (jobs that write several things into it; Spark's own overwrite
+   * replaces the folder otherwise). Returns the output's file system.
+   */
+  static FileSystem claimOutput(SparkSession spark, String output, boolean overwrite, boolean clear) {
+    Path out = new Path(output);
+    FileSystem fs = fileSystem(spark, out);
+    try {
+      if (fs.exists(out)) {
+        if (!overwrite) {
+          throw new UsageException("Cannot write: output " + output + " already exists (pass --mode overwrite "
+              + "to replace it)");
+        }
+        if (clear) {
+          fs.delete(out, true);
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("Cannot check output " + output, e);
+    }
+    return fs;
+  }
+
+  /** The bundle on this executor: where the driver had it (local mode), or its SparkFiles copy. */
+  static ModelBundle localBundle(ModelBundle bundle, String shippedAs) {
+    return shippedAs == null ? bundle
+        : bundle.at(java.nio.file.Path.of(org.apache.spark.SparkFiles.get(shippedAs)));
+  }
+
   static FileSystem fileSystem(SparkSession spark, Path p) {
     try {
       return p.getFileSystem(spark.sparkContext().hadoopConfiguration());

@@ -64,15 +64,7 @@ public final class LabelJob {
         o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()), unsafeIndex, o.threshold());
 
     Path out = new Path(o.output());
-    FileSystem fs = JobSupport.fileSystem(spark, out);
-    try {
-      if (fs.exists(out) && !o.overwrite()) {
-        throw new UsageException("Cannot write: output " + o.output() + " already exists (pass --mode overwrite "
-            + "to replace it)");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check output " + o.output(), e);
-    }
+    FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), false);
 
     String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));

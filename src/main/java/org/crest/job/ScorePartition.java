@@ -1,6 +1,5 @@
 package org.crest.job;
 
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -59,7 +58,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    ModelBundle local = shippedAs == null ? bundle : bundle.at(Path.of(SparkFiles.get(shippedAs)));
+    ModelBundle local = JobSupport.localBundle(bundle, shippedAs);
     ModelSession session = SessionCache.get(local, ModelSession.Kind.CLASSIFIER, settings.device(),
         settings.intraOpThreads(), assignedGpu(), () -> metrics.sessions.add(1));
     Classifier classifier = new Classifier(session, settings.windowing(local.bosId(), local.eosId()),
