@@ -44,8 +44,10 @@ public final class CrestCommand implements Runnable {
       verbose |= p.hasMatchedOption("--verbose"); // crest model convert --verbose is two levels down
     }
     Throwable cause = rootCause(ex);
-    if (ex instanceof UsageException || ex instanceof ModelException) {
-      err.println(cl.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+    Throwable ours = userFixable(ex);
+    if (ours != null) {
+      // also when Spark wraps it: an executor that refused the model (altered bundle, bad contract)
+      err.println(cl.getCommandSpec().qualifiedName() + ": " + ours.getMessage());
       if (verbose) {
         ex.printStackTrace(err);
       }
@@ -60,6 +62,16 @@ public final class CrestCommand implements Runnable {
     }
     err.flush();
     return EXIT_FAILURE;
+  }
+
+  /** The first crest exception that says the user's input or model is wrong, however deeply wrapped. */
+  private static Throwable userFixable(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ModelException || t instanceof UsageException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private static String message(Throwable ex, Throwable cause) {

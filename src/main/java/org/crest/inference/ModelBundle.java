@@ -34,6 +34,8 @@ public final class ModelBundle implements Serializable {
   /** ONNX external data that a large converted model keeps beside model.onnx. */
   public static final String EXTERNAL_DATA_FILE = "model.onnx_data";
   private static final List<String> FILES = List.of(MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE);
+  /** Written by crest model convert/pull: source, converter and each file's sha256. */
+  public static final String MANIFEST_FILE = "crest-manifest.json";
 
   private final String dir;
   private final String name;
@@ -84,7 +86,9 @@ public final class ModelBundle implements Serializable {
     if (name.isBlank()) {
       name = dir.toAbsolutePath().normalize().getFileName().toString();
     }
-    return new ModelBundle(dir.toAbsolutePath().normalize().toString(), name, hashOf(dir), labels,
+    Map<String, String> hashes = hashes(dir);
+    checkManifest(dir, hashes);
+    return new ModelBundle(dir.toAbsolutePath().normalize().toString(), name, hashes.get(""), labels,
         config.path("bos_token_id").asLong(0), config.path("eos_token_id").asLong(2),
         config.path("pad_token_id").asLong(1), demo);
   }
@@ -122,8 +126,17 @@ public final class ModelBundle implements Serializable {
   }
 
   private static String hashOf(Path dir) {
+    return hashes(dir).get("");
+  }
+
+  /**
+   * One pass over the bundle's files: the bundle hash under key "" (file names and contents, in a
+   * fixed order) and each file's own sha256 under its name.
+   */
+  private static Map<String, String> hashes(Path dir) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
+      Map<String, String> out = new TreeMap<>();
       byte[] buf = new byte[1 << 20];
       List<String> files = new ArrayList<>(FILES);
       if (Files.isRegularFile(dir.resolve(EXTERNAL_DATA_FILE))) {
@@ -131,18 +144,53 @@ public final class ModelBundle implements Serializable {
       }
       for (String f : files) {
         md.update(f.getBytes(StandardCharsets.UTF_8));
+        MessageDigest own = MessageDigest.getInstance("SHA-256");
         try (InputStream in = Files.newInputStream(dir.resolve(f))) {
           int r;
           while ((r = in.read(buf)) > 0) {
             md.update(buf, 0, r);
+            own.update(buf, 0, r);
           }
         }
+        out.put(f, HexFormat.of().formatHex(own.digest()));
       }
-      return HexFormat.of().formatHex(md.digest());
+      out.put("", HexFormat.of().formatHex(md.digest()));
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot hash model bundle " + dir, e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A bundle written by {@code crest model convert} or {@code pull} lists each file's sha256 in
+   * crest-manifest.json; a file that no longer matches is refused before any row is scored.
+   */
+  private static void checkManifest(Path dir, Map<String, String> found) {
+    Path manifest = dir.resolve(MANIFEST_FILE);
+    if (!Files.isRegularFile(manifest)) {
+      return;
+    }
+    JsonNode files;
+    try {
+      files = new ObjectMapper().readTree(manifest.toFile()).path("files");
+    } catch (IOException e) {
+      throw new ModelException("Cannot load model bundle: " + manifest + " is not valid JSON (" + e.getMessage()
+          + ")", e);
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String have = found.get(e.getKey());
+      if (have == null && !Files.isRegularFile(dir.resolve(e.getKey()))) {
+        throw new ModelException("Cannot load model bundle: " + dir + " has no " + e.getKey() + ", which "
+            + MANIFEST_FILE + " lists");
+      }
+      if (have != null && !have.equals(e.getValue().asText())) {
+        throw new ModelException("Cannot load model bundle: " + e.getKey() + " in " + dir + " does not match "
+            + MANIFEST_FILE + " (expected sha256 " + e.getValue().asText() + ", found " + have + "); the file is "
+            + "truncated or altered: convert or pull the model again");
+      }
     }
   }
 

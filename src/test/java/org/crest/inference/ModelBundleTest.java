@@ -95,6 +95,31 @@ class ModelBundleTest {
   }
 
   @Test
+  void aManifestCatchesAnAlteredFileWhenTheBundleIsOpened() throws Exception {
+    Path dir = bundleWith(null, null);
+    StringBuilder files = new StringBuilder();
+    for (String f : new String[] {ModelBundle.MODEL_FILE, ModelBundle.TOKENIZER_FILE, ModelBundle.CONFIG_FILE}) {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(dir.resolve(f)));
+      files.append(files.length() == 0 ? "" : ", ").append('"').append(f).append("\": \"")
+          .append(java.util.HexFormat.of().formatHex(d)).append('"');
+    }
+    Files.writeString(dir.resolve(ModelBundle.MANIFEST_FILE), "{\"format\": \"crest-bundle/1\", \"files\": {" + files + "}}");
+    assertThat(ModelBundle.open(dir).sha256()).as("an intact bundle opens").hasSize(64);
+
+    // one byte changed in the middle of the weights: the file still parses, the scores would be wrong
+    byte[] model = Files.readAllBytes(dir.resolve(ModelBundle.MODEL_FILE));
+    model[model.length / 2] ^= 0x5a;
+    Files.write(dir.resolve(ModelBundle.MODEL_FILE), model);
+    assertThatThrownBy(() -> ModelBundle.open(dir)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("model.onnx in " + dir)
+        .hasMessageContaining("does not match crest-manifest.json").hasMessageContaining("truncated or altered");
+
+    Files.delete(dir.resolve(ModelBundle.TOKENIZER_FILE));
+    assertThatThrownBy(() -> ModelBundle.open(dir)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("has no tokenizer.json");
+  }
+
+  @Test
   void externalDataIsPartOfTheIdentity() throws IOException {
     Path dir = bundleWith(null, null);
     Files.write(dir.resolve(ModelBundle.EXTERNAL_DATA_FILE), new byte[] {1, 2, 3, 4});
