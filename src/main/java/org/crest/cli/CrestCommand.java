@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with",
         "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
     subcommands = {LabelCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
-        ModelCommand.class, org.crest.bench.BenchCommand.class, CommandLine.HelpCommand.class},
+        ModelCommand.class, org.crest.bench.BenchCommand.class, org.crest.bench.MemoryBenchCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
 public final class CrestCommand implements Runnable {
   public static final int EXIT_FAILURE = 1;

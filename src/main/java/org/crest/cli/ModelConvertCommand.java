@@ -48,6 +48,12 @@ public final class ModelConvertCommand implements Callable<Integer> {
       description = "Write the weights to model.onnx_data: auto (above 1.8 GB), always, never. Default: ${DEFAULT-VALUE}.")
   String externalData;
 
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
+      description = "Weights and compute of the graph: fp32, or fp16 for GPUs (half the size; scores within the "
+          + "tolerance in docs/MODELS.md; on CPUs it is slower than fp32). The output stays float32. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String precision;
+
   @Option(names = "--overwrite", description = "Replace a model.onnx already in BUNDLE_DIR.")
   boolean overwrite;
 
@@ -70,8 +76,15 @@ public final class ModelConvertCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException("Unknown --external-data " + externalData + ", expected auto, always or never");
     }
-    CheckpointConverter.Result r = CheckpointConverter.convert(checkpoint, output, t, ext, overwrite);
-    System.out.printf(Locale.ROOT, "Converted %s (%s; weights %s) to %s in %s: %s, %.1f MB of float32 weights%s "
+    CheckpointConverter.Precision p;
+    try {
+      p = CheckpointConverter.Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("Unknown --precision " + precision + ", expected fp32 or fp16");
+    }
+    CheckpointConverter.Result r = CheckpointConverter.convert(checkpoint, output, t, ext, overwrite, p);
+    System.out.printf(Locale.ROOT, "Converted %s (%s; weights %s) to %s in %s: %s, %.1f MB of "
+            + r.precision().name().toLowerCase(Locale.ROOT) + " weights%s "
             + "in %.1f s%n", checkpoint, r.config(), r.checkpointDtypes(), r.architecture(), r.bundle(),
         "model.onnx" + (r.externalData() ? " + " + CheckpointConverter.EXTERNAL_DATA_FILE : ""),
         r.weightBytes() / 1e6, r.unusedTensors().isEmpty() ? "" : " (unused tensors: " + r.unusedTensors() + ")",

@@ -46,6 +46,11 @@ public final class ModelPullCommand implements Callable<Integer> {
       + "classification when config.json names a *ForSequenceClassification architecture, else embedding.")
   String task;
 
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
+      description = "Convert to fp32, or fp16 for GPUs (a separate bundle beside the fp32 one). "
+          + "Default: ${DEFAULT-VALUE}.")
+  String precision;
+
   @Option(names = "--verbose", description = "Print stack traces of failures.")
   boolean verbose;
 
@@ -63,7 +68,13 @@ public final class ModelPullCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CheckpointConverter.Task t = parseTask(task);
-    HubModels.Pulled p = HubModels.pull(HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t);
+    CheckpointConverter.Precision prec;
+    try {
+      prec = CheckpointConverter.Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("Unknown --precision " + precision + ", expected fp32 or fp16");
+    }
+    HubModels.Pulled p = HubModels.pull(HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t, prec);
     System.err.printf(Locale.ROOT, "%s: snapshot %s, %s bundle %s (%s)%n", p.repo(), p.snapshot(),
         p.task().name().toLowerCase(Locale.ROOT), p.bundle(),
         p.converted() ? "converted now" : "cached" + (p.requests() == 0 ? ", no download" : ""));

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Converts a Hugging Face XLM-R checkpoint ({@link Checkpoint}) into a model bundle in the layout of
  * optimum's ONNX export: {@code model.onnx}, {@code tokenizer.json} and {@code config.json} copied from the
  * checkpoint, plus {@code crest-manifest.json} (source files and their sha256, converter version, precision).
- * The graph is float32 whatever the checkpoint's dtype. Above {@link #EXTERNAL_DATA_THRESHOLD} bytes of
+ * The graph is float32 whatever the checkpoint's dtype, or float16 on request (for GPUs). Above {@link #EXTERNAL_DATA_THRESHOLD} bytes of
  * weights the initializers go to {@code model.onnx_data} (ONNX external data; protobuf files cannot exceed
  * 2 GB).
  */
@@ -51,10 +51,23 @@ public final class CheckpointConverter {
 
   public enum ExternalData { AUTO, ALWAYS, NEVER }
 
+  /** Weights and compute of the graph: float32 (default, CPU and GPU) or float16 (for GPUs). */
+  public enum Precision {
+    FP32("float32", 4), FP16("float16", 2);
+
+    final String onnxName;
+    final int bytes;
+
+    Precision(String onnxName, int bytes) {
+      this.onnxName = onnxName;
+      this.bytes = bytes;
+    }
+  }
+
   /** What a conversion did. */
   public record Result(Path bundle, Task task, String architecture, XlmRobertaConfig config,
       Map<String, Integer> checkpointDtypes, List<String> unusedTensors, long weightBytes, boolean externalData,
-      long millis) {}
+      long millis, Precision precision) {}
 
   private CheckpointConverter() {}
 
@@ -67,22 +80,28 @@ public final class CheckpointConverter {
    */
   public static Result convert(Path checkpointDir, Path outDir, Task task, ExternalData externalData,
       boolean overwrite) {
+    return convert(checkpointDir, outDir, task, externalData, overwrite, Precision.FP32);
+  }
+
+  /** As {@link #convert(Path, Path, Task, ExternalData, boolean)}, in the given precision. */
+  public static Result convert(Path checkpointDir, Path outDir, Task task, ExternalData externalData,
+      boolean overwrite, Precision precision) {
     long t0 = System.nanoTime();
     try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
       XlmRobertaConfig cfg = XlmRobertaConfig.from(ckpt.config(), checkpointDir.toString());
       Task t = task != null ? task : (cfg.isClassifier() ? Task.CLASSIFICATION : Task.EMBEDDING);
-      long weightBytes = float32Bytes(ckpt);
+      long weightBytes = float32Bytes(ckpt) / 4 * precision.bytes;
       boolean external = externalData == ExternalData.ALWAYS
           || (externalData == ExternalData.AUTO && weightBytes > EXTERNAL_DATA_THRESHOLD);
       if (!external && weightBytes > EXTERNAL_DATA_THRESHOLD) {
         throw new ModelException("Cannot convert " + checkpointDir + ": its " + weightBytes / 1_000_000
-            + " MB of float32 weights need ONNX external data (a protobuf file cannot exceed 2 GB); "
+            + " MB of " + precision.onnxName + " weights need ONNX external data (a protobuf file cannot exceed 2 GB); "
             + "drop --external-data never");
       }
       prepareOutput(outDir, overwrite);
       String arch = t == Task.CLASSIFICATION ? "XLMRobertaForSequenceClassification" : "XLMRobertaModel";
-      LOG.info("Converting {} ({}) to {} {} in {}", checkpointDir, cfg, arch, external ? "with external data" : "",
-          outDir);
+      LOG.info("Converting {} ({}) to {} in {}{} in {}", checkpointDir, cfg, arch, precision.onnxName,
+          external ? " with external data" : "", outDir);
 
       Path model = outDir.resolve("model.onnx");
       Path tmp = outDir.resolve("model.onnx.tmp");
@@ -94,7 +113,7 @@ public final class CheckpointConverter {
             : null) {
           // the external data file is referenced by its final name, relative to model.onnx
           built = XlmRobertaOnnx.build(ckpt, cfg, t.graphTask(),
-              external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null);
+              external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null, precision == Precision.FP16);
         }
         OnnxMl.ModelProto proto = OnnxMl.ModelProto.newBuilder()
             .setIrVersion(XlmRobertaOnnx.IR_VERSION)
@@ -135,7 +154,8 @@ public final class CheckpointConverter {
         LOG.info("Not used by the {} graph: {}", arch, unused);
       }
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      Result r = new Result(outDir, t, arch, cfg, ckpt.dtypes(), unused, built.initializerBytes(), external, ms);
+      Result r = new Result(outDir, t, arch, cfg, ckpt.dtypes(), unused, built.initializerBytes(), external, ms,
+          precision);
       writeManifest(ckpt, r);
       return r;
     } catch (IOException e) {
@@ -195,7 +215,7 @@ public final class CheckpointConverter {
     ObjectNode onnx = m.putObject("onnx");
     onnx.put("opset", XlmRobertaOnnx.OPSET);
     onnx.put("ir_version", XlmRobertaOnnx.IR_VERSION);
-    onnx.put("precision", "float32");
+    onnx.put("precision", r.precision().onnxName);
     onnx.put("output", r.task().graphTask().output);
     onnx.put("external_data", r.externalData());
     onnx.put("weight_bytes", r.weightBytes());

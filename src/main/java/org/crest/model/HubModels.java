@@ -38,6 +38,12 @@ public final class HubModels {
    * @param task classification, embedding, or null (classification for a *ForSequenceClassification config)
    */
   public static Pulled pull(HubClient hub, HubClient.Repo repo, CheckpointConverter.Task task) {
+    return pull(hub, repo, task, CheckpointConverter.Precision.FP32);
+  }
+
+  /** As {@link #pull(HubClient, HubClient.Repo, CheckpointConverter.Task)}, converted in the given precision. */
+  public static Pulled pull(HubClient hub, HubClient.Repo repo, CheckpointConverter.Task task,
+      CheckpointConverter.Precision precision) {
     int before = hub.requests();
     Path config = hub.file(repo, Checkpoint.CONFIG);
     HubClient.Repo pinned = hub.pinned(repo); // the commit main resolved to, so every file is of the same commit
@@ -45,12 +51,12 @@ public final class HubModels {
     Path snapshot = config.getParent();
     fetchWeights(hub, pinned);
     CheckpointConverter.Task t = task != null ? task : autoTask(config);
-    Path bundle = bundleDir(hub, pinned, t);
+    Path bundle = bundleDir(hub, pinned, t, precision);
     boolean converted = false;
     if (!Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
       // the manifest is written last: without it the bundle is missing or half-written
       LOG.info("Converting {} ({}) to {}", repo, t.name().toLowerCase(Locale.ROOT), bundle);
-      CheckpointConverter.convert(snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true);
+      CheckpointConverter.convert(snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true, precision);
       converted = true;
     }
     return new Pulled(repo, snapshot, bundle, t, converted, hub.requests() - before);
@@ -114,8 +120,16 @@ public final class HubModels {
 
   /** {cacheRoot}/crest/ORG--NAME/{commit}/{task}. */
   public static Path bundleDir(HubClient hub, HubClient.Repo pinned, CheckpointConverter.Task task) {
+    return bundleDir(hub, pinned, task, CheckpointConverter.Precision.FP32);
+  }
+
+  /** CACHE/crest/ORG--NAME/COMMIT/TASK, with a -fp16 suffix for float16 bundles. */
+  public static Path bundleDir(HubClient hub, HubClient.Repo pinned, CheckpointConverter.Task task,
+      CheckpointConverter.Precision precision) {
+    String leaf = task.name().toLowerCase(Locale.ROOT)
+        + (precision == CheckpointConverter.Precision.FP16 ? "-fp16" : "");
     return hub.cacheRoot().resolve("crest").resolve(pinned.id().replace("/", "--"))
-        .resolve(hub.snapshotDir(pinned).getFileName().toString()).resolve(task.name().toLowerCase(Locale.ROOT));
+        .resolve(hub.snapshotDir(pinned).getFileName().toString()).resolve(leaf);
   }
 
   /** Lines describing the cache: each model, its refs, snapshots (files, size) and converted bundles. */

@@ -30,6 +30,7 @@ final class OnnxGraph {
   private final GraphProto.Builder graph = GraphProto.newBuilder();
   private final Map<String, Integer> counters = new HashMap<>();
   private final ExternalData external;
+  private final boolean fp16;
   private long initializerBytes;
 
   /** Where external tensor data goes: the stream of the data file and its name relative to model.onnx. */
@@ -45,8 +46,19 @@ final class OnnxGraph {
   }
 
   OnnxGraph(String name, ExternalData external) {
+    this(name, external, false);
+  }
+
+  /** @param fp16 store float initializers and constants as float16 (the graph then computes in float16) */
+  OnnxGraph(String name, ExternalData external, boolean fp16) {
     graph.setName(name);
     this.external = external;
+    this.fp16 = fp16;
+  }
+
+  /** The element type of float tensors in this graph: FLOAT, or FLOAT16 for an fp16 graph. */
+  int floatType() {
+    return fp16 ? TensorProto.DataType.FLOAT16_VALUE : TensorProto.DataType.FLOAT_VALUE;
   }
 
   GraphProto.Builder proto() {
@@ -97,16 +109,20 @@ final class OnnxGraph {
     return b.build();
   }
 
-  /** A float32 initializer from little-endian bytes (raw_data, or external data). */
-  String floatInit(String name, long[] dims, byte[] littleEndian) {
+  /**
+   * A float initializer from little-endian float32 bytes (raw_data, or external data); in an fp16 graph
+   * the values are rounded to float16 (round to nearest even) first.
+   */
+  String floatInit(String name, long[] dims, byte[] float32LittleEndian) {
     long n = 1;
     for (long d : dims) {
       n *= d;
     }
-    if (n * 4 != littleEndian.length) {
-      throw new IllegalArgumentException(name + ": " + littleEndian.length + " bytes for " + n + " floats");
+    if (n * 4 != float32LittleEndian.length) {
+      throw new IllegalArgumentException(name + ": " + float32LittleEndian.length + " bytes for " + n + " floats");
     }
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    byte[] littleEndian = fp16 ? Half.fromFloat32Bytes(float32LittleEndian) : float32LittleEndian;
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(floatType());
     for (long d : dims) {
       t.addDims(d);
     }
@@ -137,14 +153,14 @@ final class OnnxGraph {
     return OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v).build();
   }
 
-  /** A float32 initializer from values. */
+  /** A float initializer from values (float16 in an fp16 graph). */
   String floatInit(String name, long[] dims, float... values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
     return floatInit(name, dims, b.array());
   }
 
-  /** A float32 scalar constant (rank 0). */
+  /** A float scalar constant (rank 0; float16 in an fp16 graph). */
   String floatScalar(String name, float value) {
     return floatInit(fresh(name), new long[0], value);
   }

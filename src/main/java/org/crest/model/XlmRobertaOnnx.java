@@ -27,7 +27,10 @@ import org.crest.inference.ModelException;
  *   <li>classifier head: dense, tanh, out_proj on the first token.</li>
  * </ul>
  * Opset 17 (LayerNormalization). Linear weights are transposed once here, so the graph has plain MatMuls.
- * All weights become float32 initializers, whatever their dtype in the checkpoint.
+ * All weights become float32 initializers, whatever their dtype in the checkpoint; with {@code fp16} they
+ * become float16 and the graph computes in float16 (ONNX Runtime's CPU provider runs the operators it has
+ * no float16 kernel for in float32, through casts it inserts itself); the output is cast back to float32,
+ * so a bundle has the same contract in both precisions.
  */
 final class XlmRobertaOnnx {
   static final int OPSET = 17;
@@ -75,9 +78,14 @@ final class XlmRobertaOnnx {
   record Built(OnnxMl.GraphProto graph, Set<String> usedTensors, long initializerBytes) {}
 
   static Built build(Checkpoint ckpt, XlmRobertaConfig cfg, Task task, OnnxGraph.ExternalData external) {
+    return build(ckpt, cfg, task, external, false);
+  }
+
+  static Built build(Checkpoint ckpt, XlmRobertaConfig cfg, Task task, OnnxGraph.ExternalData external,
+      boolean fp16) {
     String prefix = encoderPrefix(ckpt);
     OnnxGraph g = new OnnxGraph(task == Task.CLASSIFICATION ? "XLMRobertaForSequenceClassification"
-        : "XLMRobertaModel", external);
+        : "XLMRobertaModel", external, fp16);
     XlmRobertaOnnx b = new XlmRobertaOnnx(ckpt, cfg, prefix, g);
     if (task == Task.CLASSIFICATION && !ckpt.has("classifier.out_proj.weight")) {
       throw new ModelException("Cannot convert " + ckpt.dir() + " for classification: the checkpoint has no "
@@ -99,7 +107,7 @@ final class XlmRobertaOnnx {
       x = layer(i, x, additiveMask);
     }
     if (task == Task.EMBEDDING) {
-      g.opTo("Identity", task.output, List.of(x));
+      output(task.output, x);
       proto.addOutput(OnnxGraph.valueInfo(task.output, TensorProto.DataType.FLOAT_VALUE, BATCH, SEQUENCE,
           cfg.hiddenSize()));
       return;
@@ -113,8 +121,17 @@ final class XlmRobertaOnnx {
     String h = g.op("Tanh", "classifier.dense.tanh", List.of(linear("classifier.dense", first, cfg.hiddenSize(),
         cfg.hiddenSize())));
     String logits = linear("classifier.out_proj", h, cfg.hiddenSize(), labels);
-    g.opTo("Identity", task.output, List.of(logits));
+    output(task.output, logits);
     proto.addOutput(OnnxGraph.valueInfo(task.output, TensorProto.DataType.FLOAT_VALUE, BATCH, labels));
+  }
+
+  /** The graph output, always float32: a Cast in an fp16 graph, else an Identity. */
+  private void output(String name, String value) {
+    if (g.floatType() == TensorProto.DataType.FLOAT_VALUE) {
+      g.opTo("Identity", name, List.of(value));
+    } else {
+      g.opTo("Cast", name, List.of(value), attr("to", TensorProto.DataType.FLOAT_VALUE));
+    }
   }
 
   private String embeddings(String ids) {
@@ -145,10 +162,13 @@ final class XlmRobertaOnnx {
   }
 
   private String additiveMask(String mask) {
-    String m = g.op("Cast", "mask.float", List.of(mask), attr("to", TensorProto.DataType.FLOAT_VALUE));
+    String m = g.op("Cast", "mask.float", List.of(mask), attr("to", g.floatType()));
     String m4 = g.op("Unsqueeze", "mask.b11s", List.of(m, g.int64Init("axes12", new long[] {2}, 1, 2)));
     String inv = g.op("Sub", "mask.inverted", List.of(g.floatScalar("one", 1f), m4));
-    return g.op("Mul", "mask.additive", List.of(inv, g.floatScalar("float32_min", -Float.MAX_VALUE)));
+    // the dtype's most negative finite value, as transformers uses torch.finfo(dtype).min
+    boolean fp32 = g.floatType() == TensorProto.DataType.FLOAT_VALUE;
+    return g.op("Mul", "mask.additive", List.of(inv, fp32 ? g.floatScalar("float32_min", -Float.MAX_VALUE)
+        : g.floatScalar("float16_min", -65504f)));
   }
 
   private String layer(int i, String x, String additiveMask) {

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class CheckpointConverterTest {
   static final double TOL = 1e-4;
+  /** fp16 graphs (weights and activations in float16): P(unsafe) and hidden states vs the float32 torch reference. */
+  static final double FP16_TOL = 1e-2;
   static final Path TINY = Fixtures.ROOT.resolve("checkpoint-tiny");
   static final Path TINY_F16 = Fixtures.ROOT.resolve("checkpoint-tiny-f16");
   static final Path TINY_BF16 = Fixtures.ROOT.resolve("checkpoint-tiny-bf16");
@@ -57,14 +59,23 @@ class CheckpointConverterTest {
     convert("tiny-embedder", TINY, CheckpointConverter.Task.EMBEDDING, ModelSession.Kind.ENCODER);
     convert("independent", INDEPENDENT, null, ModelSession.Kind.CLASSIFIER);
     convert("independent-embedder", INDEPENDENT, CheckpointConverter.Task.EMBEDDING, ModelSession.Kind.ENCODER);
+    convert("tiny-fp16", TINY, null, ModelSession.Kind.CLASSIFIER, CheckpointConverter.Precision.FP16);
+    convert("independent-fp16", INDEPENDENT, null, ModelSession.Kind.CLASSIFIER, CheckpointConverter.Precision.FP16);
+    convert("independent-embedder-fp16", INDEPENDENT, CheckpointConverter.Task.EMBEDDING, ModelSession.Kind.ENCODER,
+        CheckpointConverter.Precision.FP16);
     sessions.put("demo", ModelSession.create(ModelBundle.open(Fixtures.DEMO), ModelSession.Kind.CLASSIFIER,
         Device.CPU, 1, -1));
   }
 
   private static void convert(String key, Path ckpt, CheckpointConverter.Task task, ModelSession.Kind kind) {
+    convert(key, ckpt, task, kind, CheckpointConverter.Precision.FP32);
+  }
+
+  private static void convert(String key, Path ckpt, CheckpointConverter.Task task, ModelSession.Kind kind,
+      CheckpointConverter.Precision precision) {
     Path out = Fixtures.tempDir("converted-" + key + "-");
     long t0 = System.nanoTime();
-    CheckpointConverter.convert(ckpt, out, task, CheckpointConverter.ExternalData.AUTO, false);
+    CheckpointConverter.convert(ckpt, out, task, CheckpointConverter.ExternalData.AUTO, false, precision);
     System.out.printf(Locale.ROOT, "converted %s in %.0f ms%n", key, (System.nanoTime() - t0) / 1e6);
     bundles.put(key, out);
     sessions.put(key, ModelSession.create(ModelBundle.open(out), kind, Device.CPU, 1, -1));
@@ -156,6 +167,47 @@ class CheckpointConverterTest {
       System.out.printf(Locale.ROOT, "%s: max |logit diff| vs torch (same rounded weights) %.2e; "
           + "vs the float32 model %.2e%n", v[0], worst, vsF32);
     }
+  }
+
+  @Test
+  void fp16GraphsStayWithinTheDocumentedToleranceOfFloat32Torch() throws Exception {
+    double worstTiny = 0;
+    for (JsonNode r : tinyRefs) {
+      float[] got = run(sessions.get("tiny-fp16"), firstWindow(r));
+      JsonNode want = r.get("logits");
+      double p = pUnsafe(got, 0);
+      double wantP = pUnsafe(new float[] {(float) want.get(0).asDouble(), (float) want.get(1).asDouble()}, 0);
+      assertThat(p).as("fp16 P(unsafe) of %s", r.get("id").asText()).isCloseTo(wantP, within(FP16_TOL));
+      worstTiny = Math.max(worstTiny, Math.abs(p - wantP));
+    }
+    double worstP = 0;
+    double worstHidden = 0;
+    for (JsonNode r : indepRefs) {
+      long[] ids = Fixtures.longs(r.get("ids"));
+      float[] logits = run(sessions.get("independent-fp16"), ids);
+      JsonNode want = r.get("logits");
+      double wantP = pUnsafe(new float[] {(float) want.get(0).asDouble(), (float) want.get(1).asDouble()}, 0);
+      worstP = Math.max(worstP, Math.abs(pUnsafe(logits, 0) - wantP));
+      float[] h = run(sessions.get("independent-embedder-fp16"), ids);
+      JsonNode hidden = r.get("last_hidden_state");
+      int width = hidden.get(0).size();
+      for (int t = 0; t < hidden.size(); t++) {
+        for (int j = 0; j < width; j++) {
+          worstHidden = Math.max(worstHidden, Math.abs(h[t * width + j] - hidden.get(t).get(j).asDouble()));
+        }
+      }
+    }
+    assertThat(worstP).as("independent fp16 max |P(unsafe) diff|").isLessThan(FP16_TOL);
+    assertThat(worstHidden).as("independent fp16 max |hidden diff| (LayerNorm output, O(1) values)")
+        .isLessThan(FP16_TOL);
+    JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(bundles.get("tiny-fp16").resolve(CheckpointConverter.MANIFEST).toFile());
+    assertThat(manifest.get("onnx").get("precision").asText()).isEqualTo("float16");
+    assertThat(java.nio.file.Files.size(bundles.get("tiny-fp16").resolve("model.onnx")))
+        .as("fp16 model.onnx is about half the float32 one")
+        .isLessThan(java.nio.file.Files.size(bundles.get("tiny").resolve("model.onnx")) * 6 / 10);
+    System.out.printf(Locale.ROOT, "fp16 graphs vs float32 torch: tiny max |P(unsafe) diff| %.2e (%d windows); "
+        + "independent %.2e, hidden states %.2e%n", worstTiny, tinyRefs.size(), worstP, worstHidden);
   }
 
   @Test

@@ -225,6 +225,15 @@ class HubClientTest {
         CheckpointConverter.Task.EMBEDDING);
     assertThat(emb.bundle()).isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/embedding"));
     assertThat(hits.get()).isEqualTo(before);
+
+    // fp16: a bundle of its own beside the fp32 one, from the same snapshot, no request
+    HubModels.Pulled half = HubModels.pull(again, HubClient.Repo.parse("test/tiny"), null,
+        CheckpointConverter.Precision.FP16);
+    assertThat(half.bundle()).isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification-fp16"));
+    assertThat(half.converted()).isTrue();
+    assertThat(hits.get()).isEqualTo(before);
+    assertThat(Files.readString(half.bundle().resolve(CheckpointConverter.MANIFEST))).contains("\"float16\"");
+    assertThat(ModelBundle.open(half.bundle()).sha256()).isNotEqualTo(ModelBundle.open(first.bundle()).sha256());
   }
 
   @Test
