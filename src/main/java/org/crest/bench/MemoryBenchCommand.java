@@ -77,11 +77,9 @@ public final class MemoryBenchCommand implements Callable<Integer> {
       longTokenCount = 0;
       for (int v = 0; v < LONG_VARIANTS; v++) {
         StringBuilder sb = new StringBuilder();
-        int part = 0;
-        while (s.tokenize(sb.toString()).length < longTokens) {
-          for (String m : SyntheticChats.messages(200, 1000L * v + part++)) {
-            sb.append(m).append(' ');
-          }
+        List<String> pool = SyntheticChats.messages(5000, 1000L + v);
+        for (int i = 0; s.tokenize(sb.toString()).length < longTokens; i = (i + 1) % pool.size()) {
+          sb.append(pool.get(i)).append(' ');
         }
         longTexts.add(sb.toString());
         longTokenCount += s.tokenize(sb.toString()).length;

@@ -19,12 +19,19 @@ import org.crest.inference.ModelSession;
 import org.crest.inference.SessionCache;
 
 /**
- * Executor side of {@code label}: per partition, rows are taken in chunks of {@code chunkRows},
+ * Executor side of {@code label}: per partition, rows are taken in chunks of {@code chunkRows} (or
+ * {@link #MAX_CHUNK_CHARS} characters of text, whichever comes first),
  * scored with the JVM's cached session, and emitted with the crest_* columns appended. Rows stream:
  * memory holds one chunk at a time.
  */
 final class ScorePartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
+
+  /**
+   * A chunk also ends once its texts reach this many characters (about 250k tokens), so a partition
+   * with many very long texts holds a bounded amount of tokens and windows at a time.
+   */
+  static final int MAX_CHUNK_CHARS = 1 << 20;
 
   private final ModelBundle bundle;
   private final String shippedAs; // name under SparkFiles, or null to use the bundle's own path
@@ -115,10 +122,13 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     private void fill() {
       List<Row> chunk = new ArrayList<>(settings.chunkRows());
       List<String> texts = new ArrayList<>(settings.chunkRows());
-      while (chunk.size() < settings.chunkRows() && in.hasNext()) {
+      long chars = 0;
+      while (chunk.size() < settings.chunkRows() && chars < MAX_CHUNK_CHARS && in.hasNext()) {
         Row r = in.next();
         chunk.add(r);
-        texts.add(r.getString(textIndex));
+        String text = r.getString(textIndex);
+        texts.add(text);
+        chars += text.length();
       }
       Classifier.Scores s = classifier.score(texts);
       metrics.realTokens.add(s.realTokens);
