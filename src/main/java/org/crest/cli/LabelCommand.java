@@ -130,8 +130,9 @@ public final class LabelCommand implements Callable<Integer> {
   boolean resume;
 
   @Option(names = "--dt", split = ",", paramLabel = "DAYS",
-      description = "With --resume: only these partitions, as days YYYY-MM-DD or inclusive ranges FROM..TO, "
-          + "comma-separated, e.g. --dt 2026-11-20..2026-11-27. Default: all.")
+      description = "With --resume: only these partitions: days YYYY-MM-DD, today, yesterday or today-N (UTC), or "
+          + "inclusive ranges FROM..TO of these, comma-separated, e.g. --dt 2026-11-20..2026-11-27 or "
+          + "--dt today-3..yesterday. Default: all.")
   List<String> dates = new ArrayList<>();
 
   @Option(names = "--repartition", defaultValue = "0", paramLabel = "N",

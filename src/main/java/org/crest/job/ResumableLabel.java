@@ -47,6 +47,7 @@ public final class ResumableLabel {
   private static final Logger LOG = LoggerFactory.getLogger(ResumableLabel.class);
   public static final String STAGING_DIR = "_crest_staging";
   static final Pattern DT = Pattern.compile("dt=(\\d{4}-\\d{2}-\\d{2})");
+  private static final Pattern RELATIVE = Pattern.compile("today-(\\d{1,5})");
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT)
       .withZone(ZoneOffset.UTC);
@@ -64,7 +65,8 @@ public final class ResumableLabel {
   }
 
   /** Everything one partition needs, fixed for the run. */
-  private record Run(SparkSession spark, LabelOptions label, Options options, String runId, Path root,
+  private record Run(SparkSession spark, LabelOptions label, Options options, List<String> dtFilter, String runId,
+      Path root,
       FileSystem inFs, Path out, FileSystem fs, Path staging, ModelBundle bundle, Map<String, String> settings) {}
 
   public static ResumeSummary run(SparkSession spark, LabelOptions o, Options r) {
@@ -87,6 +89,7 @@ public final class ResumableLabel {
     }
     if (selected.isEmpty()) {
       throw new UsageException("Cannot resume: no partition of " + rootArg + " matches --dt " + r.dates()
+          + (r.dates().equals(List.of(describe(ranges).split(","))) ? "" : " = " + describe(ranges))
           + " (found " + found.get(0) + (found.size() > 1 ? " .. " + found.get(found.size() - 1) : "") + ", "
           + found.size() + " partitions)");
     }
@@ -104,7 +107,8 @@ public final class ResumableLabel {
         + Integer.toHexString(0x100000 + ThreadLocalRandom.current().nextInt(0xf00000));
     Path stagingRoot = new Path(out, STAGING_DIR);
     List<String> cleaned = cleanStaging(fs, stagingRoot);
-    Run run = new Run(spark, o, r, runId, root, inFs, out, fs, new Path(stagingRoot, runId), bundle, settings);
+    List<String> dtFilter = ranges.isEmpty() ? List.of() : List.of(describe(ranges).split(","));
+    Run run = new Run(spark, o, r, dtFilter, runId, root, inFs, out, fs, new Path(stagingRoot, runId), bundle, settings);
     LOG.info("crest label --resume run {}: {} of {} partitions of {} selected, mode {}, output {}", runId,
         selected.size(), found.size(), rootArg, mode(r), o.output());
 
@@ -367,18 +371,40 @@ public final class ResumableLabel {
       String s = spec.trim();
       int dots = s.indexOf("..");
       try {
-        LocalDate from = LocalDate.parse(dots < 0 ? s : s.substring(0, dots));
-        LocalDate to = dots < 0 ? from : LocalDate.parse(s.substring(dots + 2));
+        LocalDate from = day(dots < 0 ? s : s.substring(0, dots));
+        LocalDate to = dots < 0 ? from : day(s.substring(dots + 2));
         if (to.isBefore(from)) {
           throw new UsageException("Cannot use --dt " + spec + ": the range ends before it starts");
         }
         out.add(new LocalDate[] {from, to});
       } catch (DateTimeParseException e) {
-        throw new UsageException("Cannot use --dt " + spec + ": expected a day YYYY-MM-DD or a range FROM..TO, "
-            + "e.g. 2026-11-20..2026-11-27");
+        throw new UsageException("Cannot use --dt " + spec + ": expected a day YYYY-MM-DD, today, yesterday or "
+            + "today-N (UTC), or a range FROM..TO of these, e.g. 2026-11-20..2026-11-27 or today-3..yesterday");
       }
     }
     return out;
+  }
+
+  /** A --dt day: YYYY-MM-DD, or today, yesterday, today-N in UTC (the day a nightly run starts on). */
+  private static LocalDate day(String s) {
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    Matcher rel = RELATIVE.matcher(s);
+    if (s.equals("today")) {
+      return today;
+    } else if (s.equals("yesterday")) {
+      return today.minusDays(1);
+    } else if (rel.matches()) {
+      return today.minusDays(Integer.parseInt(rel.group(1)));
+    }
+    return LocalDate.parse(s);
+  }
+
+  private static String describe(List<LocalDate[]> ranges) {
+    List<String> out = new ArrayList<>();
+    for (LocalDate[] r : ranges) {
+      out.add(r[0].equals(r[1]) ? r[0].toString() : r[0] + ".." + r[1]);
+    }
+    return String.join(",", out);
   }
 
   private static boolean selected(String dt, List<LocalDate[]> ranges) {
@@ -426,7 +452,7 @@ public final class ResumableLabel {
       }
     }
     return new ResumeSummary(status, run.runId(), mode(run.options()), qualified(run.inFs(), run.root()),
-        qualified(run.fs(), run.out()), run.options().dates(), run.bundle().id(), run.bundle().sha256(),
+        qualified(run.fs(), run.out()), run.dtFilter(), run.bundle().id(), run.bundle().sha256(),
         run.bundle().isDemo(), found, parts.size(), committed, reprocessed, skipped, empty, in, labeled,
         quarantined, unsafe, processed, cleaned, List.copyOf(parts), startedAt, Instant.now().toString(),
         Math.round((System.nanoTime() - t0) / 1e6) / 1000.0);
