@@ -276,7 +276,7 @@ class ResumableLabelTest {
     assertThatThrownBy(() -> run(good, out, false, MODEL, "2026-12-01..2026-12-31"))
         .isInstanceOf(UsageException.class).hasMessageContaining("no partition of " + good + " matches --dt");
     assertThatThrownBy(() -> run(good, out, false, MODEL, "2026-13-01")).isInstanceOf(UsageException.class)
-        .hasMessageContaining("Cannot use --dt 2026-13-01: expected a day YYYY-MM-DD or a range FROM..TO");
+        .hasMessageContaining("Cannot use --dt 2026-13-01: expected a day YYYY-MM-DD, today, yesterday or today-N");
     assertThatThrownBy(() -> run(dir.resolve("missing"), out, false, MODEL)).isInstanceOf(UsageException.class)
         .hasMessageContaining("does not exist");
     assertThat(out).as("nothing written by refused runs").doesNotExist();
