@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * once, labeled or quarantined.
  */
 class ResumeKillIT {
-  private static final String[] DAYS = {"2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"};
+  private static final String[] DAYS = {"2026-11-25", "2026-11-26", "2026-11-27"};
   private static final int ROWS = 40;
 
   private static Process start(Path in, Path out, Path logs, String name) throws IOException {
