@@ -38,8 +38,8 @@ import picocli.CommandLine.Option;
         "      --model /models/crest-base-onnx --output s3a://bucket/audit/dt=2026-11-28",
         "  ./spark-submit.sh label --resume --input s3a://bucket/logs --dt 2026-11-27 \\",
         "      --model /models/crest-base-onnx --output s3a://bucket/audit",
-        "      (labels logs/dt=2026-11-27/ into audit/dt=2026-11-27/; run it again after a failure and it",
-        "       continues; --mode overwrite relabels committed partitions)",
+        "      (logs/dt=2026-11-27/ into audit/dt=2026-11-27/; run it again after a",
+        "      failure and it continues; --mode overwrite relabels committed days)",
         "",
         "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
 public final class LabelCommand implements Callable<Integer> {

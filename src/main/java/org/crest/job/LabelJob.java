@@ -52,7 +52,9 @@ public final class LabelJob {
   private LabelJob() {}
 
   public static LabelSummary run(SparkSession spark, LabelOptions o) {
-    return run(spark, o, resolveModel(o));
+    long t0 = System.nanoTime();
+    String startedAt = Instant.now().toString();
+    return run(spark, o, resolveModel(o), t0, startedAt);
   }
 
   /** The bundle {@code --model} names, with a WARN when it is the demo model. */
@@ -70,8 +72,10 @@ public final class LabelJob {
    * dt= partition, so the model is resolved and hashed once per run).
    */
   static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle) {
-    long t0 = System.nanoTime();
-    String startedAt = Instant.now().toString();
+    return run(spark, o, bundle, System.nanoTime(), Instant.now().toString());
+  }
+
+  private static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle, long t0, String startedAt) {
     int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
     ScoringSettings settings = new ScoringSettings(o.maxTokens(), o.windowStride(), o.batchTokens(),
         o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()), unsafeIndex, o.threshold());

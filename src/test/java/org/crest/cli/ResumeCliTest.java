@@ -24,7 +24,8 @@ class ResumeCliTest {
   void helpTeachesResumeModesAndDays() {
     String[] r = run("label", "--help");
     assertThat(r[0]).isEqualTo("0");
-    assertThat(r[1]).contains("--resume", "dt=YYYY-MM-DD", "_crest_manifest.json", "--dt", "today-3..yesterday",
+    assertThat(r[1].replaceAll("\\s+", " ")).contains("--resume", "dt=YYYY-MM-DD", "_crest_manifest.json", "--dt",
+        "today-3..yesterday", "continues; --mode overwrite relabels committed days",
         "--mode", "resume (the", "overwrite relabels every", "docs/RESUME.md");
   }
 
