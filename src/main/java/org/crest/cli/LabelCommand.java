@@ -12,6 +12,8 @@ import org.crest.io.InputFormat;
 import org.crest.job.LabelJob;
 import org.crest.job.LabelOptions;
 import org.crest.job.LabelSummary;
+import org.crest.job.ResumableLabel;
+import org.crest.job.ResumeSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,6 +36,10 @@ import picocli.CommandLine.Option;
         "  ./spark-submit.sh label --input examples/chats.jsonl --output /tmp/crest-out",
         "  ./spark-submit.sh label --input logs/ --messages-col messages --roles user \\",
         "      --model /models/crest-base-onnx --output s3a://bucket/audit/dt=2026-11-28",
+        "  ./spark-submit.sh label --resume --input s3a://bucket/logs --dt 2026-11-27 \\",
+        "      --model /models/crest-base-onnx --output s3a://bucket/audit",
+        "      (logs/dt=2026-11-27/ into audit/dt=2026-11-27/; run it again after a",
+        "      failure and it continues; --mode overwrite relabels committed days)",
         "",
         "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
 public final class LabelCommand implements Callable<Integer> {
@@ -109,9 +115,25 @@ public final class LabelCommand implements Callable<Integer> {
       description = "ONNX Runtime threads per task. Default 0: spark.task.cpus, so tasks never oversubscribe cores.")
   int intraOpThreads;
 
-  @Option(names = "--mode", defaultValue = "error", paramLabel = "MODE",
-      description = "error: refuse to write to an existing output; overwrite: replace it. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--mode", paramLabel = "MODE",
+      description = "What to do with output that is already there, like Spark's save modes. Without --resume: "
+          + "error (the default) refuses an existing output, overwrite replaces it. With --resume: resume (the "
+          + "default) skips partitions committed from the same input, model and settings, overwrite relabels every "
+          + "selected partition.")
   String mode;
+
+  @Option(names = "--resume",
+      description = "Date-partitioned input: --input is a folder of dt=YYYY-MM-DD/ partitions. Each partition is "
+          + "labeled into OUTPUT/dt=YYYY-MM-DD/ and committed on its own with a _crest_manifest.json (input files, "
+          + "model, settings, counts); a re-run skips committed, unchanged partitions and relabels changed ones, so a "
+          + "killed run continues where it stopped. See docs/RESUME.md.")
+  boolean resume;
+
+  @Option(names = "--dt", split = ",", paramLabel = "DAYS",
+      description = "With --resume: only these partitions: days YYYY-MM-DD, today, yesterday or today-N (UTC), or "
+          + "inclusive ranges FROM..TO of these, comma-separated, e.g. --dt 2026-11-20..2026-11-27 or "
+          + "--dt today-3..yesterday. Default: all.")
+  List<String> dates = new ArrayList<>();
 
   @Option(names = "--repartition", defaultValue = "0", paramLabel = "N",
       description = "Score in N partitions (a shuffle); 0 keeps the input's splits. Default: ${DEFAULT-VALUE}.")
@@ -136,8 +158,16 @@ public final class LabelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     LabelOptions o = options();
+    if (!resume && !dates.isEmpty()) {
+      throw new org.crest.job.UsageException("Cannot use --dt without --resume: --dt picks dt= partitions of a "
+          + "date-partitioned --input");
+    }
     SparkSession spark = SparkSessions.create("crest label", master, conf);
     try {
+      if (resume) {
+        printResume(ResumableLabel.run(spark, o, new ResumableLabel.Options(o.overwrite(), dates)));
+        return 0;
+      }
       LabelSummary s = LabelJob.run(spark, o);
       System.out.printf("crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
           s.rowsIn(), s.rowsLabeled(), s.unsafe(), s.threshold(), s.rowsQuarantined(), s.quarantineReasons());
@@ -154,10 +184,28 @@ public final class LabelCommand implements Callable<Integer> {
     }
   }
 
+  private static void printResume(ResumeSummary s) {
+    for (ResumeSummary.Partition p : s.partitions()) {
+      System.out.printf("  %s %-11s %8d rows in, %8d labeled, %6d quarantined%s%n", p.partition(), p.action(),
+          p.rowsIn(), p.rowsLabeled(), p.rowsQuarantined(), p.reason() == null ? "" : "  (" + p.reason() + ")");
+    }
+    System.out.printf("crest label --resume: %d partitions committed, %d reprocessed, %d skipped, %d empty; "
+        + "%d rows in, %d labeled (%d unsafe), %d quarantined; %d rows labeled by this run%n",
+        s.partitionsCommitted(), s.partitionsReprocessed(), s.partitionsSkipped(), s.partitionsEmpty(), s.rowsIn(),
+        s.rowsLabeled(), s.unsafe(), s.rowsQuarantined(), s.rowsInProcessed());
+    System.out.printf("  model %s%s; output %s, summary %s/%s%n", s.model(),
+        s.modelIsDemo() ? " (demo model: labels mean nothing)" : "", s.output(), s.output(), LabelJob.SUMMARY_FILE);
+  }
+
   LabelOptions options() {
-    String m = mode.trim().toLowerCase(java.util.Locale.ROOT);
-    if (!m.equals("error") && !m.equals("overwrite")) {
-      throw new org.crest.job.UsageException("Unknown --mode " + mode + ", expected error or overwrite");
+    String m = mode == null ? (resume ? "resume" : "error") : mode.trim().toLowerCase(java.util.Locale.ROOT);
+    if (resume && !m.equals("resume") && !m.equals("overwrite")) {
+      throw new org.crest.job.UsageException("Cannot use --mode " + mode + " with --resume: expected resume (skip "
+          + "committed, unchanged partitions; the default) or overwrite (relabel every selected partition)");
+    }
+    if (!resume && !m.equals("error") && !m.equals("overwrite")) {
+      throw new org.crest.job.UsageException("Unknown --mode " + mode + ", expected error or overwrite"
+          + (m.equals("resume") ? " (--mode resume needs --resume and date-partitioned input)" : ""));
     }
     Set<String> r = new LinkedHashSet<>(roles);
     return new LabelOptions(inputs, output, format, textCol, messagesCol, r, model, unsafeLabel, threshold, maxTokens,

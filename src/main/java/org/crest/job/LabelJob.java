@@ -54,11 +54,28 @@ public final class LabelJob {
   public static LabelSummary run(SparkSession spark, LabelOptions o) {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
+    return run(spark, o, resolveModel(o), t0, startedAt);
+  }
+
+  /** The bundle {@code --model} names, with a WARN when it is the demo model. */
+  static ModelBundle resolveModel(LabelOptions o) {
     ModelBundle bundle = ModelResolver.resolve(o.model());
     if (bundle.isDemo()) {
       LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
           + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
     }
+    return bundle;
+  }
+
+  /**
+   * One labeling run into {@code o.output()} with an already resolved bundle (ResumableLabel calls this once per
+   * dt= partition, so the model is resolved and hashed once per run).
+   */
+  static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle) {
+    return run(spark, o, bundle, System.nanoTime(), Instant.now().toString());
+  }
+
+  private static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle, long t0, String startedAt) {
     int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
     ScoringSettings settings = new ScoringSettings(o.maxTokens(), o.windowStride(), o.batchTokens(),
         o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()), unsafeIndex, o.threshold());

@@ -38,4 +38,11 @@ public record LabelOptions(List<String> inputs, String output, InputFormat forma
         maxTokens, windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, overwrite, repartition,
         on);
   }
+
+  /** The same options reading {@code newInputs} into {@code newOutput}, refusing an existing output (one dt= partition). */
+  public LabelOptions forPartition(List<String> newInputs, String newOutput) {
+    return new LabelOptions(newInputs, newOutput, format, textCol, messagesCol, roles, model, unsafeLabel, threshold,
+        maxTokens, windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, false, repartition,
+        detectLanguage);
+  }
 }
