@@ -150,7 +150,7 @@ public final class LabelCommand implements Callable<Integer> {
     if (skipCorruptFiles) {
       conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
     }
-    SparkSession spark = SparkSessions.create("crest label", master, conf);
+    SparkSession spark = SparkSessions.create("crest label", master, conf, verbose);
     try {
       LabelSummary s = LabelJob.run(spark, o);
       System.out.printf("crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
