@@ -221,13 +221,24 @@ public final class FileCheck {
       org.apache.parquet.schema.MessageType schema = r.getFooter().getFileMetaData().getSchema();
       for (String c : columns) {
         if (schema.containsField(c)) {
-          types.put(c, schema.getType(c).toString().replaceAll("\\s+", " ").trim());
+          types.put(c, typeKey(schema.getType(c)));
         }
       }
     } catch (IOException | RuntimeException e) {
       return bad(f, CORRUPT_PARQUET_FOOTER, "corrupt Parquet footer: " + ReadFailures.describe(e));
     }
     return new Verdict(f.path(), f.bytes(), Shape.PARQUET, null, types);
+  }
+
+  /**
+   * A column's Parquet type as far as it decides compatibility: the primitive type (binary, int32, ...)
+   * or "group"; not its repetition (optional/required) or its string annotation (UTF8 or STRING).
+   */
+  static String typeKey(org.apache.parquet.schema.Type t) {
+    if (!t.isPrimitive()) {
+      return t.getLogicalTypeAnnotation() == null ? "group" : "group (" + t.getLogicalTypeAnnotation() + ")";
+    }
+    return t.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase(Locale.ROOT);
   }
 
   private static Verdict bad(InputFile f, String reason, String detail) {
