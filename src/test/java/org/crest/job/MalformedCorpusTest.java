@@ -494,6 +494,23 @@ class MalformedCorpusTest {
     kind("file deleted after listing", "refused (exit 2): `it was listed but is gone now …`");
   }
 
+  @Test
+  void evaluateAndRelabelShareTheReaderAndItsRefusals() {
+    Path dir = Fixtures.tempDir("mal-eval-");
+    Path notGzip = dir.resolve("bench/x.csv.gz");
+    write(notGzip, "text,label\nhello,0\n");
+    Throwable t = catchThrowable(() -> EvaluateJob.run(spark, Evals.options(notGzip.getParent().toString(),
+        dir.resolve("out").toString(), BUNDLE, org.crest.eval.Preset.GENERIC, null, null, Map.of(), 0.5)));
+    assertRefused(t, BadInputException.class, "x.csv.gz", "not gzip data");
+    Path utf16 = dir.resolve("bench16/x.csv");
+    write(utf16, "text,label\nhello,0\n".getBytes(StandardCharsets.UTF_16));
+    t = catchThrowable(() -> RelabelJob.run(spark, Evals.options(utf16.getParent().toString(),
+        dir.resolve("out2").toString(), BUNDLE, org.crest.eval.Preset.GENERIC, null, null, Map.of(), 0.5)));
+    assertRefused(t, BadInputException.class, "x.csv", "UTF-16");
+    kind("evaluate / relabel over a corrupt file", "the same refusals (shared InputReader); task-side read failures "
+        + "are translated by the CLI for every command");
+  }
+
   // ---------------------------------------------------------------- --skip-corrupt-files
 
   @Test
