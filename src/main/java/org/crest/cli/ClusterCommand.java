@@ -160,7 +160,7 @@ public final class ClusterCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ClusterOptions o = options();
-    SparkSession spark = SparkSessions.create("crest cluster", master, conf);
+    SparkSession spark = SparkSessions.create("crest cluster", master, conf, verbose);
     try {
       ClusterSummary s = ClusterJob.run(spark, o);
       System.out.printf("crest cluster: %d rows in, %d embedded, %d over the cap, %d skipped %s%n", s.rowsIn(),

@@ -2,6 +2,8 @@ package org.crest.cli;
 
 import java.io.PrintWriter;
 import org.crest.inference.ModelException;
+import org.crest.io.BadInputException;
+import org.crest.io.ReadFailures;
 import org.crest.job.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Command;
         "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
     subcommands = {LabelCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
         ModelCommand.class, org.crest.bench.BenchCommand.class, org.crest.bench.MemoryBenchCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
+    footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong (a refusal that",
+        "names the file and the problem), 3 done but corrupt input files were skipped as asked",
+        "(--skip-corrupt-files): their rows are missing; they are listed in the summary's skipped_files."})
 public final class CrestCommand implements Runnable {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_USAGE = 2;
@@ -42,6 +46,10 @@ public final class CrestCommand implements Runnable {
     boolean verbose = false;
     for (CommandLine.ParseResult p = parsed.subcommand(); p != null; p = p.subcommand()) {
       verbose |= p.hasMatchedOption("--verbose"); // crest model convert --verbose is two levels down
+    }
+    BadInputException unreadable = ReadFailures.translate(ex); // a task could not read an input file
+    if (unreadable != null) {
+      ex = unreadable;
     }
     Throwable cause = rootCause(ex);
     Throwable ours = userFixable(ex);

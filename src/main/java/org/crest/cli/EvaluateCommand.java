@@ -48,7 +48,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalOptions o = opts.options();
-    SparkSession spark = SparkSessions.create("crest evaluate", opts.master, opts.conf);
+    SparkSession spark = SparkSessions.create("crest evaluate", opts.master, opts.conf, opts.verbose);
     try {
       EvaluateJob.Result r = EvaluateJob.run(spark, o);
       Cell all = r.overall();

@@ -41,7 +41,10 @@ import picocli.CommandLine.Option;
         "      (logs/dt=2026-11-27/ into audit/dt=2026-11-27/; run it again after a",
         "      failure and it continues; --mode overwrite relabels committed days)",
         "",
-        "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong."})
+        "Exit codes: 0 done; 1 the job failed; 2 the command line or its inputs are wrong: a refusal on one",
+        "line that names the file and the problem (corrupt, truncated or non-gzip .gz, UTF-16, broken Parquet,",
+        "no text column, ...); 3 done, but corrupt files were skipped as asked (--skip-corrupt-files): their",
+        "rows are missing, and _crest_summary.json lists them in skipped_files. See docs/MALFORMED.md."})
 public final class LabelCommand implements Callable<Integer> {
 
   @Option(names = {"-i", "--input"}, required = true, split = ",", paramLabel = "PATH",
@@ -144,6 +147,14 @@ public final class LabelCommand implements Callable<Integer> {
           + "offline with Apache OpenNLP (103 languages, see docs/LANGID.md), and per-language counts in the summary.")
   boolean detectLanguage;
 
+  @Option(names = "--skip-corrupt-files",
+      description = "Label the readable files when some input files are corrupt (truncated gzip, not gzip, UTF-16, "
+          + "broken Parquet): every file is checked first (text files decompressed to the end, one extra read), the "
+          + "bad ones are left out, listed in the summary's skipped_files, and the exit code is 3. Without it a "
+          + "corrupt file stops the job with exit code 2 and its name. Also on with "
+          + "--conf spark.sql.files.ignoreCorruptFiles=true (Spark itself is never left to drop files unsaid).")
+  boolean skipCorruptFiles;
+
   @Option(names = "--master", paramLabel = "URL",
       description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
   String master;
@@ -162,7 +173,10 @@ public final class LabelCommand implements Callable<Integer> {
       throw new org.crest.job.UsageException("Cannot use --dt without --resume: --dt picks dt= partitions of a "
           + "date-partitioned --input");
     }
-    SparkSession spark = SparkSessions.create("crest label", master, conf);
+    if (skipCorruptFiles) {
+      conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
+    }
+    SparkSession spark = SparkSessions.create("crest label", master, conf, verbose);
     try {
       if (resume) {
         printResume(ResumableLabel.run(spark, o, new ResumableLabel.Options(o.overwrite(), dates)));
@@ -178,6 +192,10 @@ public final class LabelCommand implements Callable<Integer> {
         System.out.printf("  languages (crest_lang, und = unsure): %s%n", s.languages());
       }
       System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), LabelJob.SUMMARY_FILE);
+      if (!s.skippedFiles().isEmpty()) {
+        System.out.printf("  skipped %d corrupt input file(s) as asked, their rows are not counted: see skipped_files "
+            + "in the summary%n", s.skippedFiles().size());
+      }
       return 0;
     } finally {
       spark.stop();

@@ -35,7 +35,7 @@ public final class RelabelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalOptions o = opts.options();
-    SparkSession spark = SparkSessions.create("crest relabel", opts.master, opts.conf);
+    SparkSession spark = SparkSessions.create("crest relabel", opts.master, opts.conf, opts.verbose);
     try {
       RelabelJob.Result r = RelabelJob.run(spark, o);
       System.out.printf("crest relabel: %d rows in, %d scored, %d quarantined, %d excluded; %d disagreements%n",

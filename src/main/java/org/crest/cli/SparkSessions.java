@@ -11,6 +11,24 @@ import org.apache.spark.sql.SparkSession;
 final class SparkSessions {
   private SparkSessions() {}
 
+  /**
+   * {@link #create(String, String, Map)}, and unless {@code verbose}, task failures are left to the
+   * driver's one-line report: executors' ERROR lines and, in local mode, the scheduler's "Lost task"
+   * warnings repeat the same failure with a stack trace.
+   */
+  static SparkSession create(String appName, String master, Map<String, String> conf, boolean verbose) {
+    SparkSession spark = create(appName, master, conf);
+    if (!verbose) {
+      org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor",
+          org.apache.logging.log4j.Level.OFF);
+      if (spark.sparkContext().isLocal()) {
+        org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.scheduler.TaskSetManager",
+            org.apache.logging.log4j.Level.ERROR);
+      }
+    }
+    return spark;
+  }
+
   static SparkSession create(String appName, String master, Map<String, String> conf) {
     SparkConf fromSubmit = new SparkConf(); // loads spark.* system properties
     SparkSession.Builder b = SparkSession.builder().appName(appName);

@@ -402,7 +402,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
       List<Integer> k = new ArrayList<>();
       for (int i = 0; i < in.fields().length; i++) {
         String n = in.fields()[i].name();
-        if (!n.equals(Source.RAW_COL) && !n.equals(FILE_INPUT_COL)) {
+        if (!Source.isInternal(n) && !n.equals(FILE_INPUT_COL)) {
           if (EVAL_COLUMNS.contains(n) || n.equals(Units.ERROR_COL) || n.equals(Units.RECORD_COL)) {
             throw new UsageException("Cannot read the benchmark: it already has a column named " + n
                 + ", which evaluate adds (columns: " + columns() + ")");
@@ -456,7 +456,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     List<String> columns() {
       List<String> c = new ArrayList<>();
       for (StructField f : in.fields()) {
-        if (!f.name().equals(Source.RAW_COL) && !f.name().equals(FILE_INPUT_COL)) {
+        if (!Source.isInternal(f.name()) && !f.name().equals(FILE_INPUT_COL)) {
           c.add(clean(f.name()));
         }
       }

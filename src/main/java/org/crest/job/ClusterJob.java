@@ -101,7 +101,7 @@ public final class ClusterJob {
     boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
     if (!hasLangCol && !o.detectLanguage()) {
       List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
-      cols.remove(Source.RAW_COL);
+      cols.removeIf(Source::isInternal);
       throw new UsageException("Cannot cluster: the input has no column '" + o.langCol() + "' (columns: " + cols
           + "); name the language column with --lang-col, or pass --detect-language");
     }

@@ -28,6 +28,7 @@ import org.apache.spark.sql.types.StructType;
 import org.crest.inference.ModelBundle;
 import org.crest.inference.ModelResolver;
 import org.crest.io.InputReader;
+import org.crest.io.ReadFailures;
 import org.crest.io.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,12 @@ public final class LabelJob {
 
   private LabelJob() {}
 
+  /** Runs the job; an input file Spark cannot read comes out as a BadInputException naming it. */
   public static LabelSummary run(SparkSession spark, LabelOptions o) {
+    return ReadFailures.translating(() -> label(spark, o));
+  }
+
+  private static LabelSummary label(SparkSession spark, LabelOptions o) {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
     return run(spark, o, resolveModel(o), t0, startedAt);
@@ -152,7 +158,7 @@ public final class LabelJob {
         o.overwrite() ? "overwrite" : "error-if-exists", windows, tokens, real, computed,
         computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(), reasons,
         round(labelSeconds), round(elapsed), round(labeled / Math.max(labelSeconds, 1e-9)),
-        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages);
+        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages, source.check());
     writeSummary(fs, new Path(out, SUMMARY_FILE), summary);
     if (!conserved) {
       throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "

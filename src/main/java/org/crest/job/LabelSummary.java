@@ -2,6 +2,7 @@ package org.crest.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.List;
 import java.util.Map;
 
@@ -37,7 +38,14 @@ public record LabelSummary(
     @JsonProperty("started_at") String startedAt,
     @JsonProperty("finished_at") String finishedAt,
     // with --detect-language: labeled rows per crest_lang, "und" for rows the detector was unsure of; else absent
-    @JsonProperty("languages") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> languages) {
+    @JsonProperty("languages") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> languages,
+    // empty, hidden/_-prefixed and (with --skip-corrupt-files) skipped corrupt input files, at the top level
+    @JsonUnwrapped org.crest.io.InputCheck inputCheck) {
+
+  /** Corrupt input files left out on request; their rows are in neither count. */
+  public List<org.crest.io.FileProblem> skippedFiles() {
+    return inputCheck == null ? List.of() : inputCheck.skippedFiles();
+  }
 
   public boolean conserved() {
     return rowsIn == rowsLabeled + rowsQuarantined;

@@ -48,6 +48,12 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   public static final String EMPTY_CONVERSATION = "empty_conversation";
   public static final String MESSAGE_NOT_OBJECT = "message_not_object";
   public static final String MISSING_CONTENT = "missing_content";
+  /** The record's bytes are not UTF-8 (e.g. Latin-1); JSON: anywhere in the line, else in the text. */
+  public static final String INVALID_UTF8 = org.crest.io.InputReader.INVALID_UTF8;
+  /** A NUL byte in the record (JSON) or the text: binary data or a UTF-16 fragment, not text. */
+  public static final String NUL_BYTE = org.crest.io.InputReader.NUL_BYTE;
+  /** CSV: a quoted field that never closes; the rest of the file is in crest_record. */
+  public static final String UNBALANCED_QUOTE = "unbalanced_quote";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,17 +61,19 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   private final StructType unitSchema;
   private final int[] keep; // source positions of the kept columns, in unit order
   private final int rawIndex;
+  private final int issueIndex; // source position of Source.ISSUE_COL, or -1
   private final int textIndex; // flat: source position of the text column
   private final int messagesIndex; // messages: source position of the messages column
   private final String field; // text or messages column name
   private final Set<String> roles; // lower case; empty = all
 
-  private Units(InputFormat format, StructType unitSchema, int[] keep, int rawIndex, int textIndex, int messagesIndex,
-      String field, Set<String> roles) {
+  private Units(InputFormat format, StructType unitSchema, int[] keep, int rawIndex, int issueIndex, int textIndex,
+      int messagesIndex, String field, Set<String> roles) {
     this.format = format;
     this.unitSchema = unitSchema;
     this.keep = keep;
     this.rawIndex = rawIndex;
+    this.issueIndex = issueIndex;
     this.textIndex = textIndex;
     this.messagesIndex = messagesIndex;
     this.field = field;
@@ -75,39 +83,39 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   /** Flat rows: one unit per row, text in {@code textCol}. */
   public static Units flat(Source source, String textCol) {
     StructType in = source.rows().schema();
-    requireColumn(in, textCol, "--text-col");
+    requireColumn(source, textCol, "--text-col");
     DataType t = in.apply(textCol).dataType();
     if (!t.equals(DataTypes.StringType)) {
-      throw new UsageException("Cannot label: text column '" + textCol + "' has type " + t.simpleString()
-          + ", expected string; pick the right column with --text-col");
+      throw new UsageException("Cannot label " + inputOf(source) + ": text column '" + textCol + "' has type "
+          + t.simpleString() + ", expected string; pick the right column with --text-col");
     }
     List<StructField> fields = new ArrayList<>();
     List<Integer> keep = new ArrayList<>();
     for (int i = 0; i < in.fields().length; i++) {
-      if (!in.fields()[i].name().equals(Source.RAW_COL)) {
+      if (!Source.isInternal(in.fields()[i].name())) {
         fields.add(in.fields()[i]);
         keep.add(i);
       }
     }
     addErrorColumns(fields);
     return new Units(source.format(), DataTypes.createStructType(fields), toArray(keep),
-        in.fieldIndex(Source.RAW_COL), in.fieldIndex(textCol), -1, textCol, Set.of());
+        in.fieldIndex(Source.RAW_COL), issueIndex(in), in.fieldIndex(textCol), -1, textCol, Set.of());
   }
 
   /** Chat logs: one unit per message of {@code messagesCol} whose role is in {@code roles} (empty = all). */
   public static Units messages(Source source, String messagesCol, Set<String> roles) {
     StructType in = source.rows().schema();
-    requireColumn(in, messagesCol, "--messages-col");
+    requireColumn(source, messagesCol, "--messages-col");
     DataType t = in.apply(messagesCol).dataType();
     if (!t.equals(DataTypes.StringType) && !isMessageArray(t)) {
-      throw new UsageException("Cannot label: messages column '" + messagesCol + "' has type " + t.simpleString()
-          + ", expected an array of {role, content} structs or JSON text");
+      throw new UsageException("Cannot label " + inputOf(source) + ": messages column '" + messagesCol
+          + "' has type " + t.simpleString() + ", expected an array of {role, content} structs or JSON text");
     }
     List<StructField> fields = new ArrayList<>();
     List<Integer> keep = new ArrayList<>();
     for (int i = 0; i < in.fields().length; i++) {
       String n = in.fields()[i].name();
-      if (!n.equals(Source.RAW_COL) && !n.equals(messagesCol)) {
+      if (!Source.isInternal(n) && !n.equals(messagesCol)) {
         fields.add(in.fields()[i]);
         keep.add(i);
       }
@@ -118,7 +126,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     addErrorColumns(fields);
     Set<String> lower = roles.stream().map(r -> r.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     return new Units(source.format(), DataTypes.createStructType(fields), toArray(keep),
-        in.fieldIndex(Source.RAW_COL), -1, in.fieldIndex(messagesCol), messagesCol, lower);
+        in.fieldIndex(Source.RAW_COL), issueIndex(in), -1, in.fieldIndex(messagesCol), messagesCol, lower);
   }
 
   private static boolean isMessageArray(DataType t) {
@@ -129,13 +137,34 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     return List.of(el.fieldNames()).contains("content");
   }
 
-  private static void requireColumn(StructType in, String name, String flag) {
+  private static int issueIndex(StructType in) {
+    return List.of(in.fieldNames()).indexOf(Source.ISSUE_COL);
+  }
+
+  private static void requireColumn(Source source, String name, String flag) {
+    StructType in = source.rows().schema();
     if (!List.of(in.fieldNames()).contains(name)) {
       List<String> cols = new ArrayList<>(List.of(in.fieldNames()));
-      cols.remove(Source.RAW_COL);
-      throw new UsageException("Cannot label: the input has no column '" + name + "' (columns: " + cols
-          + "); name the right one with " + flag);
+      cols.removeIf(Source::isInternal);
+      String hint = "name the right one with " + flag;
+      if (source.format() == InputFormat.CSV && cols.size() == 1) {
+        for (String d : new String[] {";", "\t", "|"}) {
+          if (cols.get(0).contains(d)) {
+            hint = "its header looks " + (d.equals("\t") ? "tab" : "'" + d + "'") + "-separated, but crest reads "
+                + "comma-separated CSV: convert the file, or " + hint;
+          }
+        }
+      }
+      throw new UsageException("Cannot label " + inputOf(source) + ": the input has no column '" + name
+          + "' (columns: " + cols + "); " + hint);
     }
+  }
+
+  /** The input for messages: its only file, or its first file and how many more. */
+  private static String inputOf(Source source) {
+    List<String> files = source.files();
+    return files.isEmpty() ? "the input" : files.size() == 1 ? files.get(0)
+        : files.get(0) + " and " + (files.size() - 1) + " other file(s)";
   }
 
   private static void addErrorColumns(List<StructField> fields) {
@@ -171,7 +200,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     String text = row.isNullAt(textIndex) ? null : row.getString(textIndex);
     String error = null;
     String record = null;
-    if (format == InputFormat.JSON) {
+    String issue = issueIndex >= 0 && !row.isNullAt(issueIndex) ? row.getString(issueIndex) : null;
+    if (issue != null) {
+      error = issue;
+      record = raw != null ? raw : recordOf(row);
+    } else if (format == InputFormat.JSON) {
       RawJson.Kind kind = RawJson.kindOf(raw, field);
       record = raw;
       switch (kind) {
@@ -193,7 +226,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
           error = NON_STRING_TEXT;
       }
     } else if (raw != null) {
-      error = MALFORMED_CSV;
+      error = csvError(raw);
       record = raw;
     } else if (text == null) {
       error = NULL_TEXT;
@@ -211,6 +244,12 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     return RowFactory.create(values);
   }
 
+  /** A CSV record Spark could not parse: an odd number of quotes means a quoted field never closed. */
+  static String csvError(String raw) {
+    long quotes = raw.chars().filter(c -> c == '"').count();
+    return quotes % 2 == 1 ? UNBALANCED_QUOTE : MALFORMED_CSV;
+  }
+
   private int textIndexInUnits() {
     return unitSchema.fieldIndex(field);
   }
@@ -218,6 +257,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   private List<Row> messageUnits(Row row) {
     String raw = row.isNullAt(rawIndex) ? null : row.getString(rawIndex);
     List<Row> out = new ArrayList<>();
+    String issue = issueIndex >= 0 && !row.isNullAt(issueIndex) ? row.getString(issueIndex) : null;
+    if (issue != null) {
+      out.add(messageRow(row, null, null, null, issue, raw != null ? raw : recordOf(row)));
+      return out;
+    }
     if (format == InputFormat.JSON) {
       RawJson.Kind kind = RawJson.kindOf(raw, field);
       String error = null;
@@ -242,7 +286,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
         return out;
       }
     } else if (raw != null) {
-      out.add(messageRow(row, null, null, null, MALFORMED_CSV, raw));
+      out.add(messageRow(row, null, null, null, csvError(raw), raw));
       return out;
     }
     if (row.isNullAt(messagesIndex)) {
