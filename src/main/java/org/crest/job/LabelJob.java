@@ -60,7 +60,31 @@ public final class LabelJob {
   private static LabelSummary label(SparkSession spark, LabelOptions o) {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
-    return run(spark, o, resolveModel(o), t0, startedAt);
+    Path out = new Path(o.output());
+    FileSystem fs = JobSupport.fileSystem(spark, out);
+    boolean fresh;
+    try {
+      fresh = !fs.exists(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot check output " + out, e);
+    }
+    try {
+      return run(spark, o, resolveModel(o), t0, startedAt);
+    } catch (ConservationException e) {
+      throw e; // its output and summary stay for inspection
+    } catch (Exception | Error e) { // Spark's exceptions are checked ones that Scala throws undeclared
+      if (fresh) {
+        // a failed run leaves no half-written output behind, so the same command can simply run again
+        try {
+          if (fs.exists(out) && fs.delete(out, true)) {
+            LOG.warn("Removed the partial output {} of the failed run", out);
+          }
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
   }
 
   /** The bundle {@code --model} names, with a WARN when it is the demo model. */

@@ -45,5 +45,6 @@ class ModelIntegrityTest {
       }
     }
     assertThat(parts).as("Parquet files written under %s", out).isZero();
+    assertThat(out).as("no partial output left behind, so the same command can run again").doesNotExist();
   }
 }
