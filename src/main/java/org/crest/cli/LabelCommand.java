@@ -12,6 +12,7 @@ import org.crest.io.InputFormat;
 import org.crest.job.LabelJob;
 import org.crest.job.LabelOptions;
 import org.crest.job.LabelSummary;
+import org.crest.job.S3Committers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -122,6 +123,12 @@ public final class LabelCommand implements Callable<Integer> {
           + "offline with Apache OpenNLP (103 languages, see docs/LANGID.md), and per-language counts in the summary.")
   boolean detectLanguage;
 
+  @Option(names = "--s3-committer", paramLabel = "NAME",
+      description = "For s3a:// output: the S3A committer, magic (default), directory, partitioned or file (the "
+          + "unsafe rename committer). Same as --conf spark.hadoop.fs.s3a.committer.name=NAME and wins over it; "
+          + "see docs/S3.md and conf/spark-defaults.s3.conf.")
+  String s3Committer;
+
   @Option(names = "--master", paramLabel = "URL",
       description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
   String master;
@@ -136,7 +143,7 @@ public final class LabelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     LabelOptions o = options();
-    SparkSession spark = SparkSessions.create("crest label", master, conf);
+    SparkSession spark = SparkSessions.create("crest label", master, sparkConf(), o.output());
     try {
       LabelSummary s = LabelJob.run(spark, o);
       System.out.printf("crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
@@ -152,6 +159,17 @@ public final class LabelCommand implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  /** The --conf settings plus what --s3-committer stands for (the flag wins over a --conf of the same key). */
+  Map<String, String> sparkConf() {
+    Map<String, String> c = new java.util.LinkedHashMap<>(conf);
+    if (s3Committer != null) {
+      String name = S3Committers.committer(s3Committer);
+      c.remove(S3Committers.COMMITTER_KEY);
+      c.put(S3Committers.SPARK_COMMITTER_KEY, name);
+    }
+    return c;
   }
 
   LabelOptions options() {

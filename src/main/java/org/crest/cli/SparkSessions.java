@@ -1,17 +1,25 @@
 package org.crest.cli;
 
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.crest.job.S3Committers;
 
 /**
  * Creates the job's SparkSession. Precedence: --conf flags, then what spark-submit set (spark.*
- * system properties, spark-defaults.conf), then embedded defaults (local[*] on loopback, no UI).
+ * system properties, spark-defaults.conf), then embedded defaults (local[*] on loopback, no UI), and for
+ * output to s3a:// the S3A committer settings of conf/spark-defaults.s3.conf (S3Committers).
  */
 final class SparkSessions {
   private SparkSessions() {}
 
   static SparkSession create(String appName, String master, Map<String, String> conf) {
+    return create(appName, master, conf, null);
+  }
+
+  /** As above, for a job that writes to {@code output}. */
+  static SparkSession create(String appName, String master, Map<String, String> conf, String output) {
     SparkConf fromSubmit = new SparkConf(); // loads spark.* system properties
     SparkSession.Builder b = SparkSession.builder().appName(appName);
     boolean embedded = master != null || !fromSubmit.contains("spark.master");
@@ -28,6 +36,9 @@ final class SparkSessions {
         b.config("spark.sql.shuffle.partitions", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
       }
     }
+    S3Committers.sessionDefaults(output,
+        k -> conf.containsKey(k) ? conf.get(k) : fromSubmit.contains(k) ? fromSubmit.get(k) : null,
+        new Configuration()).forEach(b::config);
     conf.forEach(b::config);
     return b.getOrCreate();
   }

@@ -52,6 +52,13 @@ public final class LabelJob {
   private LabelJob() {}
 
   public static LabelSummary run(SparkSession spark, LabelOptions o) {
+    // s3a:// output goes through the S3A committers (docs/S3.md); other outputs are left as they are
+    try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output())) {
+      return label(spark, o);
+    }
+  }
+
+  private static LabelSummary label(SparkSession spark, LabelOptions o) {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
     ModelBundle bundle = ModelResolver.resolve(o.model());
