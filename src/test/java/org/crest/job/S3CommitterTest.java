@@ -55,7 +55,7 @@ class S3CommitterTest {
   private static final String PREFIX = "fs.s3a.bucket." + BUCKET + ".";
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Partitions of the scored output, so that a job commits several files. */
-  private static final int PARTS = 3;
+  private static final int PARTS = 2;
   /** Fault rates: every n-th request of the job gets 503 SlowDown, every m-th a connection reset. */
   private static final int SLOW_DOWN_EVERY = Integer.getInteger("crest.test.slowDownEvery", 11);
   private static final int RESET_EVERY = Integer.getInteger("crest.test.resetEvery", 7);
