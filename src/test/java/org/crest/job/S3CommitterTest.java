@@ -240,6 +240,12 @@ class S3CommitterTest {
     assertThat(summary.get("rows_in").asLong()).isEqualTo(inputRows);
     assertThat(summary.get("rows_labeled").asLong() + summary.get("rows_quarantined").asLong()).isEqualTo(inputRows);
 
+    // the s3a credentials are nowhere in what the job wrote (summary, manifests with their diagnostics, data)
+    for (String k : keys) {
+      String text = new String(bytes(k), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(text).as("object %s", k).doesNotContain(SECRET_KEY).doesNotContain(ACCESS_KEY);
+    }
+
     // what readers could have seen, after every request
     w.assertNothingButFinalOutputVisible(keys);
     w.assertSuccessAndSummaryOnlyWithCompleteOutput(keys);
@@ -414,6 +420,14 @@ class S3CommitterTest {
     Set<String> names = new TreeSet<>();
     success.get("filenames").forEach(n -> names.add(n.asText().replaceFirst("^/", "")));
     return names;
+  }
+
+  private static byte[] bytes(String key) {
+    try (ResponseInputStream<GetObjectResponse> in = store.getBlob(BUCKET, key)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static JsonNode json(String key) {
