@@ -14,6 +14,7 @@ import org.crest.job.LabelOptions;
 import org.crest.job.LabelSummary;
 import org.crest.job.ResumableLabel;
 import org.crest.job.ResumeSummary;
+import org.crest.job.S3Committers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -155,6 +156,12 @@ public final class LabelCommand implements Callable<Integer> {
           + "--conf spark.sql.files.ignoreCorruptFiles=true (Spark itself is never left to drop files unsaid).")
   boolean skipCorruptFiles;
 
+  @Option(names = "--s3-committer", paramLabel = "NAME",
+      description = "For s3a:// output: the S3A committer, magic (default), directory, partitioned or file (the "
+          + "unsafe rename committer). Same as --conf spark.hadoop.fs.s3a.committer.name=NAME and wins over it; "
+          + "see docs/S3.md and conf/spark-defaults.s3.conf.")
+  String s3Committer;
+
   @Option(names = "--master", paramLabel = "URL",
       description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
   String master;
@@ -176,7 +183,7 @@ public final class LabelCommand implements Callable<Integer> {
     if (skipCorruptFiles) {
       conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
     }
-    SparkSession spark = SparkSessions.create("crest label", master, conf, verbose);
+    SparkSession spark = SparkSessions.create("crest label", master, sparkConf(), o.output(), verbose);
     try {
       if (resume) {
         printResume(ResumableLabel.run(spark, o, new ResumableLabel.Options(o.overwrite(), dates)));
@@ -213,6 +220,17 @@ public final class LabelCommand implements Callable<Integer> {
         s.rowsLabeled(), s.unsafe(), s.rowsQuarantined(), s.rowsInProcessed());
     System.out.printf("  model %s%s; output %s, summary %s/%s%n", s.model(),
         s.modelIsDemo() ? " (demo model: labels mean nothing)" : "", s.output(), s.output(), LabelJob.SUMMARY_FILE);
+  }
+
+  /** The --conf settings plus what --s3-committer stands for (the flag wins over a --conf of the same key). */
+  Map<String, String> sparkConf() {
+    Map<String, String> c = new java.util.LinkedHashMap<>(conf);
+    if (s3Committer != null) {
+      String name = S3Committers.committer(s3Committer);
+      c.remove(S3Committers.COMMITTER_KEY);
+      c.put(S3Committers.SPARK_COMMITTER_KEY, name);
+    }
+    return c;
   }
 
   LabelOptions options() {

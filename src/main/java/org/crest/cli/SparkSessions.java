@@ -1,12 +1,15 @@
 package org.crest.cli;
 
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.crest.job.S3Committers;
 
 /**
  * Creates the job's SparkSession. Precedence: --conf flags, then what spark-submit set (spark.*
- * system properties, spark-defaults.conf), then embedded defaults (local[*] on loopback, no UI).
+ * system properties, spark-defaults.conf), then embedded defaults (local[*] on loopback, no UI), and for
+ * output to s3a:// the S3A committer settings of conf/spark-defaults.s3.conf (S3Committers).
  */
 final class SparkSessions {
   private SparkSessions() {}
@@ -17,7 +20,13 @@ final class SparkSessions {
    * warnings repeat the same failure with a stack trace.
    */
   static SparkSession create(String appName, String master, Map<String, String> conf, boolean verbose) {
-    SparkSession spark = create(appName, master, conf);
+    return create(appName, master, conf, null, verbose);
+  }
+
+  /** As {@link #create(String, String, Map, boolean)}, for a job that writes to {@code output} (may be null). */
+  static SparkSession create(String appName, String master, Map<String, String> conf, String output,
+      boolean verbose) {
+    SparkSession spark = create(appName, master, conf, output);
     if (!verbose) {
       org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor",
           org.apache.logging.log4j.Level.OFF);
@@ -30,6 +39,11 @@ final class SparkSessions {
   }
 
   static SparkSession create(String appName, String master, Map<String, String> conf) {
+    return create(appName, master, conf, null);
+  }
+
+  /** As above, for a job that writes to {@code output}. */
+  static SparkSession create(String appName, String master, Map<String, String> conf, String output) {
     SparkConf fromSubmit = new SparkConf(); // loads spark.* system properties
     SparkSession.Builder b = SparkSession.builder().appName(appName);
     boolean embedded = master != null || !fromSubmit.contains("spark.master");
@@ -46,6 +60,9 @@ final class SparkSessions {
         b.config("spark.sql.shuffle.partitions", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
       }
     }
+    S3Committers.sessionDefaults(output,
+        k -> conf.containsKey(k) ? conf.get(k) : fromSubmit.contains(k) ? fromSubmit.get(k) : null,
+        new Configuration()).forEach(b::config);
     conf.forEach(b::config);
     return b.getOrCreate();
   }

@@ -54,7 +54,10 @@ public final class LabelJob {
 
   /** Runs the job; an input file Spark cannot read comes out as a BadInputException naming it. */
   public static LabelSummary run(SparkSession spark, LabelOptions o) {
-    return ReadFailures.translating(() -> label(spark, o));
+    // s3a:// output goes through the S3A committers (docs/S3.md); other outputs are left as they are
+    try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output())) {
+      return ReadFailures.translating(() -> label(spark, o));
+    }
   }
 
   private static LabelSummary label(SparkSession spark, LabelOptions o) {
