@@ -66,6 +66,7 @@ class HubClientTest {
   private volatile boolean rangeSupport = true;
   private volatile boolean corruptRanges;
   private volatile boolean gateFirst;
+  private final CountDownLatch firstRequest = new CountDownLatch(1);
   private final CountDownLatch secondRequest = new CountDownLatch(1);
   private volatile byte[] bigBody;
 
@@ -174,6 +175,7 @@ class HubClientTest {
     int nth = weightGets.incrementAndGet();
     if (gateFirst) {
       if (nth == 1) {
+        firstRequest.countDown();
         try {
           secondRequest.await(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -598,6 +600,44 @@ class HubClientTest {
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
     assertThat(authorizations).contains("Bearer hf_secret123");
     assertThat(cdnAuthorizations).containsExactly("null");
+  }
+
+  @Test
+  void aPullInAnotherProcessHoldsTheFileLockAndThisOneWaits() throws Exception {
+    // another JVM pulls test/tiny; the server holds its model.safetensors request back (2 s, or until a second
+    // request comes), and this JVM pulls the same model meanwhile: the OS file lock makes it wait
+    gateFirst = true;
+    Path log = Fixtures.tempDir("hub-other-").resolve("out.txt");
+    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), endpoint, cache.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertThat(firstRequest.await(120, TimeUnit.SECONDS)).as("the other process asked for model.safetensors")
+          .isTrue();
+      HubModels.Pulled here = pull(client(false), "test/tiny");
+      assertThat(other.waitFor(120, TimeUnit.SECONDS)).as("the other process ended").isTrue();
+      String out = Files.readString(log);
+      assertThat(other.exitValue()).as(out).isZero();
+      assertThat(weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
+      assertThat(here.requests()).as("this pull found every file in the cache").isZero();
+      assertThat(out).as(out).contains("bundle " + here.bundle());
+      assertThat(List.of(here.converted(), out.contains("converted true"))).as("converted once")
+          .containsExactlyInAnyOrder(true, false);
+      assertThat(here.snapshot().resolve("model.safetensors"))
+          .hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+      assertThat(leftovers()).isEmpty();
+    } finally {
+      other.destroyForcibly();
+    }
+  }
+
+  /** The other crest process of the test above: pulls test/tiny from ENDPOINT into CACHE. */
+  static final class OtherProcess {
+    public static void main(String[] args) {
+      HubModels.Pulled p = pull(new HubClient(args[0], null, Path.of(args[1]), false), "test/tiny");
+      System.out.println("bundle " + p.bundle());
+      System.out.println("converted " + p.converted());
+    }
   }
 
   @Test
