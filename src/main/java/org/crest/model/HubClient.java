@@ -19,11 +19,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.crest.inference.ModelException;
@@ -512,7 +514,7 @@ public final class HubClient {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> kept.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p))
           .filter(p -> p.toFile().length() > 0)
-          .max(java.util.Comparator.comparingLong(p -> p.toFile().lastModified())).orElse(null);
+          .max(Comparator.comparingLong(p -> p.toFile().lastModified())).orElse(null);
     }
   }
 
@@ -582,7 +584,7 @@ public final class HubClient {
             .orElse(last.firstValue("ETag").map(HubClient::etag).orElse(null));
     long rangeStart = -1;
     long rangeTotal = -1;
-    java.util.regex.Matcher m = CONTENT_RANGE.matcher(last.firstValue("Content-Range").orElse(""));
+    Matcher m = CONTENT_RANGE.matcher(last.firstValue("Content-Range").orElse(""));
     if (m.matches()) {
       rangeStart = parseLong(m.group(1));
       rangeTotal = m.group(3).equals("*") ? -1 : parseLong(m.group(3));

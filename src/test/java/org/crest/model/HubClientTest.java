@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -466,7 +467,7 @@ class HubClientTest {
     CyclicBarrier start = new CyclicBarrier(2);
     ExecutorService two = Executors.newFixedThreadPool(2);
     try {
-      List<Future<HubModels.Pulled>> pulls = new java.util.ArrayList<>();
+      List<Future<HubModels.Pulled>> pulls = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         HubClient own = client(false); // a client each, as two crest processes would have
         pulls.add(two.submit(() -> {
