@@ -14,15 +14,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.crest.inference.ModelException;
@@ -35,14 +38,20 @@ import org.slf4j.LoggerFactory;
  * and {@code refs/{revision}} holding the commit a branch or tag resolved to. Files are written to a temporary
  * file, checked against the size and hash the server announced ({@code X-Linked-Etag} / {@code ETag}: the sha256
  * of an LFS file, the git blob sha1 of a small one; {@code X-Linked-Size} / {@code Content-Length}) and only then
- * renamed into place, so a cut-off or corrupted download never lands in the cache. The token is sent as
- * {@code Authorization: Bearer} to the endpoint's host only and never logged.
+ * renamed into place, so a cut-off or corrupted download never lands in the cache. A transfer that breaks off
+ * is kept as {@code .FILE.HASH.incomplete} and continued with a Range request (a few times at once, and by a later
+ * run); a lock per file ({@code hub/.locks/models--ORG--NAME/FILE.lock}) lets only one of several concurrent pulls
+ * download it. The token is sent as {@code Authorization: Bearer} to the endpoint's host only and never logged.
  */
 public final class HubClient {
   private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
   public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
   /** Files at least this large log their progress every 10 %. */
   static final long PROGRESS_MIN_BYTES = 16L << 20;
+  /** A transfer that broke off is retried this many times, resuming where the server allows. */
+  static final int RETRIES = 3;
+  /** The pause before the first retry; it doubles before each further one. */
+  static final long RETRY_DELAY_MS = 250;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern SHA1 = Pattern.compile("[0-9a-f]{40}");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -230,10 +239,35 @@ public final class HubClient {
         + URLEncoder.encode(r.revision(), StandardCharsets.UTF_8) + path);
   }
 
-  /** Headers gathered over redirect hops: the Hub's own answer carries X-Linked-*, the CDN's the body. */
-  private record Announced(String commit, String hash, long size) {}
+  /**
+   * Headers gathered over redirect hops: the Hub's own answer carries X-Linked-*, the CDN's the body.
+   *
+   * @param hash the sha256 or git blob sha1 announced, else the ETag of the body (null when none)
+   * @param size the whole file's size, -1 when unknown
+   * @param etag the raw ETag of the hop that sent the body (what If-Range must repeat), or null
+   * @param rangeStart the first byte of a 206 answer (Content-Range), -1 without one
+   * @param rangeTotal the whole size a Content-Range names, -1 when it names none
+   */
+  private record Announced(String commit, String hash, long size, String etag, long rangeStart, long rangeTotal) {
+    /** What names a kept partial file: the announced hash, so a different version never continues it. */
+    String key() {
+      if (hash == null || hash.isBlank()) {
+        return null;
+      }
+      String k = hash.replaceAll("[^0-9A-Za-z_-]", "_");
+      return k.length() <= 64 ? k : sha256Hex(k);
+    }
+  }
 
   private HttpResponse<InputStream> send(Repo r, String file, String method) {
+    return send(r, file, method, 0, null);
+  }
+
+  /**
+   * Sends method for file, following redirects. With {@code from > 0} it asks for {@code Range: bytes=from-}
+   * (and {@code If-Range: ifRange} when given) and also returns a 206 or 416 answer; else only a 200 one.
+   */
+  private HttpResponse<InputStream> send(Repo r, String file, String method, long from, String ifRange) {
     URI uri = url(r, file);
     String where = file + " of " + r + " from " + endpoint;
     for (int hop = 0; hop < 10; hop++) {
@@ -242,6 +276,12 @@ public final class HubClient {
           .method(method, HttpRequest.BodyPublishers.noBody());
       if (token != null && sameHost(uri)) {
         b.header("Authorization", "Bearer " + token);
+      }
+      if (from > 0) {
+        b.header("Range", "bytes=" + from + "-");
+        if (ifRange != null) {
+          b.header("If-Range", ifRange);
+        }
       }
       HttpResponse<InputStream> resp;
       try {
@@ -263,7 +303,7 @@ public final class HubClient {
         uri = uri.resolve(resp.headers().firstValue("Location").get());
         continue;
       }
-      if (status == 200) {
+      if (status == 200 || (from > 0 && (status == 206 || status == 416))) {
         hops.add(resp.headers());
         return resp;
       }
@@ -296,92 +336,230 @@ public final class HubClient {
   // headers of the hops of the request in flight (a client downloads one file at a time)
   private final List<HttpHeaders> hops = new ArrayList<>();
 
+  /**
+   * Downloads file while holding its lock, so that of two pulls of the same file (threads or processes) one
+   * downloads and the other waits, then finds it cached and sends no request.
+   */
   private synchronized Path download(Repo r, String file) {
-    hops.clear();
-    HttpResponse<InputStream> resp = send(r, file, "GET");
-    Announced a = announced(hops);
-    String commit = a.commit() != null ? a.commit() : r.revision();
-    Path repoDir = repoDir(r);
-    Path target = repoDir.resolve("snapshots").resolve(safe(commit)).resolve(file).normalize();
-    if (!target.startsWith(repoDir.resolve("snapshots"))) {
-      closeQuietly(resp);
+    Path locks = hubCache().resolve(".locks").resolve(r.folderName());
+    Path lockFile = locks.resolve(file + ".lock").normalize();
+    if (!lockFile.startsWith(locks)) {
       throw new ModelException("Cannot download " + file + " of " + r + ": not a file name");
     }
-    Path tmp = null;
-    try {
+    try (CacheLock held = CacheLock.acquire(lockFile, "downloading " + file + " of " + r)) {
+      Path cached = snapshotDir(r).resolve(file);
+      if (Files.isRegularFile(cached)) {
+        LOG.info("{} of {} was downloaded by another pull meanwhile: {}", file, r, cached);
+        return cached;
+      }
+      return transfer(r, file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file + " of " + r + " to " + hubCache() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Fetches file into {@code .FILE.KEY.incomplete} beside its place in the snapshot (KEY: the hash the server
+   * announced), resuming with a Range request after a break-off (up to {@link #RETRIES} times, and in a later run),
+   * then checks size and hash of the whole file and renames it into place. Without an announced hash or ETag a
+   * partial file cannot be told apart from another version's, so it is not kept and a retry starts from 0.
+   */
+  private Path transfer(Repo r, String file) throws IOException {
+    Path resumeFrom = keptPartial(snapshotDir(r).resolve(file)); // left by an earlier run, if any
+    String ifRange = null;
+    int resumed = 0;
+    int breaks = 0;
+    while (true) {
+      long from = resumeFrom == null ? 0 : Files.size(resumeFrom);
+      hops.clear();
+      HttpResponse<InputStream> resp = send(r, file, "GET", from, ifRange);
+      Announced a = announced(hops);
+      String commit = a.commit() != null ? a.commit() : r.revision();
+      Path snapshots = repoDir(r).resolve("snapshots");
+      Path target = snapshots.resolve(safe(commit)).resolve(file).normalize();
+      if (!target.startsWith(snapshots)) {
+        closeQuietly(resp);
+        throw new ModelException("Cannot download " + file + " of " + r + ": not a file name");
+      }
       Files.createDirectories(target.getParent());
-      tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".incomplete");
-      long n = 0;
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      Path partial = a.key() == null ? null
+          : target.resolveSibling("." + target.getFileName() + "." + a.key() + ".incomplete");
+      boolean append = from > 0 && resp.statusCode() == 206 && partial != null && partial.equals(resumeFrom)
+          && a.rangeStart() == from && (a.rangeTotal() < 0 || a.size() < 0 || a.rangeTotal() == a.size());
+      if (from > 0 && !append) {
+        if (partial == null || !partial.equals(resumeFrom)) {
+          Files.deleteIfExists(resumeFrom); // another version's bytes, never continued
+        }
+        if (resp.statusCode() != 200) {
+          // 416, or a range of another version or at another offset: ask again for the whole file
+          LOG.info("Cannot resume {} of {} at byte {} (HTTP {}{}); starting over", file, r, from,
+              resp.statusCode(), a.rangeStart() >= 0 ? ", range from " + a.rangeStart() : "");
+          closeQuietly(resp);
+          resumeFrom = null;
+          ifRange = null;
+          continue;
+        }
+        LOG.info("The server sent all of {} of {} again instead of the bytes from {} on; starting over", file, r,
+            from);
+      }
+      if (append) {
+        resumed++;
+        LOG.info("Resuming {} of {} at {} of {} bytes", file, r, from, a.size() >= 0 ? a.size() : "?");
+      }
+      Path out = partial != null ? partial : Files.createTempFile(target.getParent(), "." + target.getFileName(),
+          ".incomplete");
+      long have = append ? from : 0;
+      MessageDigest sha256 = digestOf(append ? out : null, have); // the kept prefix first
+      long n = have;
+      IOException broke = null;
       long step = a.size() >= PROGRESS_MIN_BYTES ? Math.max(1, a.size() / 10) : Long.MAX_VALUE;
-      long nextLog = step;
+      long nextLog = (have / step + 1) * step;
       long t0 = System.nanoTime();
-      if (step != Long.MAX_VALUE) {
+      if (step != Long.MAX_VALUE && !append && breaks == 0) {
         LOG.info("Downloading {} of {} ({} MB)", file, r, a.size() / 1_000_000);
       }
-      try (InputStream in = resp.body(); OutputStream out = Files.newOutputStream(tmp)) {
+      try (InputStream in = resp.body(); OutputStream os = append
+          ? Files.newOutputStream(out, StandardOpenOption.APPEND) : Files.newOutputStream(out)) {
         byte[] buf = new byte[1 << 16];
         int k;
         while ((k = in.read(buf)) > 0) {
-          out.write(buf, 0, k);
+          os.write(buf, 0, k);
           sha256.update(buf, 0, k);
           n += k;
           if (n >= nextLog && n < a.size()) {
             LOG.info("Downloading {} of {}: {} % ({} of {} MB, {} MB/s)", file, r, n * 100 / a.size(),
-                n / 1_000_000, a.size() / 1_000_000,
-                String.format(Locale.ROOT, "%.1f", n / 1e6 / Math.max(1e-3, (System.nanoTime() - t0) / 1e9)));
+                n / 1_000_000, a.size() / 1_000_000, String.format(Locale.ROOT, "%.1f",
+                    (n - have) / 1e6 / Math.max(1e-3, (System.nanoTime() - t0) / 1e9)));
             nextLog = (n / step + 1) * step;
           }
         }
       } catch (IOException e) {
-        throw new ModelException("Cannot download " + file + " of " + r + ": the transfer broke off after " + n
-            + (a.size() >= 0 ? " of " + a.size() : "") + " bytes (" + e.getMessage() + "); nothing was cached, "
-            + "run the command again", e);
+        broke = e;
       }
-      if (a.size() >= 0 && n != a.size()) {
-        throw new ModelException("Cannot download " + file + " of " + r + ": got " + n + " bytes but the server "
-            + "announced " + a.size() + " (truncated download); nothing was cached, run the command again");
+      if (broke == null && a.size() >= 0 && n < a.size()) {
+        broke = new IOException("the connection closed early");
       }
-      String want = a.hash();
-      String got = null;
-      if (want != null && SHA256.matcher(want).matches()) {
-        got = HexFormat.of().formatHex(sha256.digest());
-      } else if (want != null && SHA1.matcher(want).matches()) {
-        got = gitBlobSha1(tmp, n);
+      if (broke != null) {
+        breaks++;
+        String what = "the transfer broke off after " + n + (a.size() >= 0 ? " of " + a.size() : "") + " bytes ("
+            + broke.getClass().getSimpleName() + (broke.getMessage() == null ? "" : ": " + broke.getMessage()) + ")";
+        if (partial == null) {
+          Files.deleteIfExists(out);
+        }
+        if (breaks > RETRIES) {
+          throw new ModelException("Cannot download " + file + " of " + r + ": " + what + "; tried " + breaks
+              + " times, resumed " + resumed + " times; " + (partial != null && n > 0
+                  ? "the " + n + " bytes are kept in " + out + " and the next crest model pull " + r
+                      + " continues from there"
+                  : "nothing was cached, run the command again"), broke);
+        }
+        long delay = RETRY_DELAY_MS << (breaks - 1);
+        LOG.warn("Downloading {} of {}: {}; retrying in {} ms ({} of {})", file, r, what, delay, breaks, RETRIES);
+        pause(delay, file, r);
+        resumeFrom = partial != null && n > 0 ? partial : null;
+        ifRange = a.etag();
+        continue;
       }
-      if (got != null && !got.equals(want)) {
-        throw new ModelException("Cannot download " + file + " of " + r + ": its hash is " + got + " but the server "
-            + "announced " + want + " (corrupted download); nothing was cached, run the command again");
-      }
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      tmp = null;
-      if (a.commit() != null && !a.commit().equals(r.revision())) {
-        Path refs = repoDir.resolve("refs").resolve(r.revision());
-        Files.createDirectories(refs.getParent());
-        Path refTmp = Files.createTempFile(refs.getParent(), ".ref", ".tmp");
-        Files.writeString(refTmp, a.commit());
-        Files.move(refTmp, refs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
-      if (step != Long.MAX_VALUE) {
-        LOG.info("Downloaded {} of {}: {} MB in {} s{}", file, r, n / 1_000_000,
-            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), got != null ? ", hash verified" : "");
-      }
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + file + " of " + r + " to " + target.getParent() + ": "
-          + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // best effort: an .incomplete file is never read
+      return finish(r, file, a, out, n, sha256, target, resumed, t0, step != Long.MAX_VALUE);
+    }
+  }
+
+  /** Checks the whole downloaded file against what the server announced and renames it into place. */
+  private Path finish(Repo r, String file, Announced a, Path out, long n, MessageDigest sha256, Path target,
+      int resumed, long t0, boolean log) throws IOException {
+    String again = (resumed > 0 ? " (resumed " + resumed + " times)" : "")
+        + "; nothing was cached, run the command again";
+    if (a.size() >= 0 && n != a.size()) {
+      Files.deleteIfExists(out);
+      throw new ModelException("Cannot download " + file + " of " + r + ": got " + n + " bytes but the server "
+          + "announced " + a.size() + " (corrupted download)" + again);
+    }
+    String want = a.hash();
+    String got = null;
+    if (want != null && SHA256.matcher(want).matches()) {
+      got = HexFormat.of().formatHex(sha256.digest());
+    } else if (want != null && SHA1.matcher(want).matches()) {
+      got = gitBlobSha1(out, n);
+    }
+    if (got != null && !got.equals(want)) {
+      Files.deleteIfExists(out);
+      throw new ModelException("Cannot download " + file + " of " + r + ": its hash is " + got + " but the server "
+          + "announced " + want + " (corrupted download)" + again);
+    }
+    Files.move(out, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    if (a.commit() != null && !a.commit().equals(r.revision())) {
+      Path refs = repoDir(r).resolve("refs").resolve(r.revision());
+      Files.createDirectories(refs.getParent());
+      Path refTmp = Files.createTempFile(refs.getParent(), ".ref", ".tmp");
+      Files.writeString(refTmp, a.commit());
+      Files.move(refTmp, refs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+    if (log || resumed > 0) {
+      LOG.info("Downloaded {} of {}: {} MB, the last part in {} s{}{}", file, r, n / 1_000_000,
+          String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9),
+          resumed > 0 ? ", resumed " + resumed + " times" : "", got != null ? ", hash verified" : "");
+    }
+    return target;
+  }
+
+  /** The partial file of {@code target} an earlier run kept ({@code .NAME.KEY.incomplete}), the newest if several. */
+  private static Path keptPartial(Path target) throws IOException {
+    Path dir = target.getParent();
+    if (!Files.isDirectory(dir)) {
+      return null;
+    }
+    Pattern kept = Pattern.compile(Pattern.quote("." + target.getFileName() + ".") + "[0-9A-Za-z_-]{1,64}"
+        + Pattern.quote(".incomplete"));
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> kept.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p))
+          .filter(p -> p.toFile().length() > 0)
+          .max(Comparator.comparingLong(p -> p.toFile().lastModified())).orElse(null);
+    }
+  }
+
+  /** A SHA-256 digest that has read the first {@code length} bytes of {@code kept} (none when kept is null). */
+  private static MessageDigest digestOf(Path kept, long length) throws IOException {
+    MessageDigest md = sha256();
+    if (kept != null) {
+      try (InputStream in = Files.newInputStream(kept)) {
+        byte[] buf = new byte[1 << 16];
+        long left = length;
+        int k;
+        while (left > 0 && (k = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+          md.update(buf, 0, k);
+          left -= k;
+        }
+        if (left > 0) {
+          throw new IOException(kept + " is shorter than " + length + " bytes");
         }
       }
     }
+    return md;
   }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String sha256Hex(String s) {
+    return HexFormat.of().formatHex(sha256().digest(s.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static void pause(long ms, String file, Repo r) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelException("Interrupted while downloading " + file + " of " + r, e);
+    }
+  }
+
+  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
 
   private static Announced announced(List<HttpHeaders> hops) {
     String commit = null;
@@ -404,11 +582,20 @@ public final class HubClient {
         : Optional.ofNullable(first.firstValue("ETag").map(HubClient::etag).orElse(null))
             .filter(e -> SHA256.matcher(e).matches() || SHA1.matcher(e).matches())
             .orElse(last.firstValue("ETag").map(HubClient::etag).orElse(null));
-    long size = linkedSize >= 0 ? linkedSize : last.firstValueAsLong("Content-Length").orElse(-1L);
+    long rangeStart = -1;
+    long rangeTotal = -1;
+    Matcher m = CONTENT_RANGE.matcher(last.firstValue("Content-Range").orElse(""));
+    if (m.matches()) {
+      rangeStart = parseLong(m.group(1));
+      rangeTotal = m.group(3).equals("*") ? -1 : parseLong(m.group(3));
+    }
+    long size = linkedSize >= 0 ? linkedSize
+        : rangeTotal >= 0 ? rangeTotal
+        : m.matches() ? -1 : last.firstValueAsLong("Content-Length").orElse(-1L);
     if (commit != null && !SHA1.matcher(commit).matches()) {
       commit = null;
     }
-    return new Announced(commit, hash, size);
+    return new Announced(commit, hash, size, last.firstValue("ETag").orElse(null), rangeStart, rangeTotal);
   }
 
   private static String etag(String v) {

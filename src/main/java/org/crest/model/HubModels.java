@@ -53,11 +53,20 @@ public final class HubModels {
     CheckpointConverter.Task t = task != null ? task : autoTask(config);
     Path bundle = bundleDir(hub, pinned, t, precision);
     boolean converted = false;
+    // the manifest is written last: without it the bundle is missing or half-written
     if (!Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
-      // the manifest is written last: without it the bundle is missing or half-written
-      LOG.info("Converting {} ({}) to {}", repo, t.name().toLowerCase(Locale.ROOT), bundle);
-      CheckpointConverter.convert(snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true, precision);
-      converted = true;
+      // one converter per bundle: a concurrent pull of the same model waits, then finds the bundle done
+      Path crest = hub.cacheRoot().resolve("crest");
+      Path lockFile = crest.resolve(".locks").resolve(crest.relativize(bundle) + ".lock");
+      try (CacheLock held = CacheLock.acquire(lockFile, "converting " + repo + " to " + bundle)) {
+        if (!Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
+          LOG.info("Converting {} ({}) to {}", repo, t.name().toLowerCase(Locale.ROOT), bundle);
+          CheckpointConverter.convert(snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true, precision);
+          converted = true;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot lock " + lockFile + ": " + e.getMessage(), e);
+      }
     }
     return new Pulled(repo, snapshot, bundle, t, converted, hub.requests() - before);
   }

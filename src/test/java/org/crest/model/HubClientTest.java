@@ -14,11 +14,22 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.crest.Fixtures;
 import org.crest.inference.Device;
@@ -37,7 +48,7 @@ class HubClientTest {
   static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
   static final Path TINY = Fixtures.ROOT.resolve("checkpoint-tiny");
 
-  enum Mode { NORMAL, TRUNCATED, WRONG_HASH }
+  enum Mode { NORMAL, WRONG_HASH }
 
   private HttpServer server;
   private final AtomicInteger hits = new AtomicInteger();
@@ -47,11 +58,25 @@ class HubClientTest {
   private String endpoint;
   private Path cache;
   private volatile Path sharded;
+  private ExecutorService handlers;
+  // model.safetensors: what the server did and how it misbehaves
+  private final AtomicInteger weightGets = new AtomicInteger();
+  private final AtomicLong weightBytesServed = new AtomicLong();
+  private final List<String> ranges = new CopyOnWriteArrayList<>();
+  private final AtomicInteger cutsLeft = new AtomicInteger();
+  private volatile boolean rangeSupport = true;
+  private volatile boolean corruptRanges;
+  private volatile boolean gateFirst;
+  private final CountDownLatch firstRequest = new CountDownLatch(1);
+  private final CountDownLatch secondRequest = new CountDownLatch(1);
+  private volatile byte[] bigBody;
 
   @BeforeEach
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    handlers = Executors.newCachedThreadPool();
+    server.setExecutor(handlers); // concurrent requests are served concurrently
     server.start();
     endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
     cache = Fixtures.tempDir("hub-cache-");
@@ -60,6 +85,7 @@ class HubClientTest {
   @AfterEach
   void stop() {
     server.stop(0);
+    handlers.shutdownNow();
   }
 
   private void handle(HttpExchange ex) throws IOException {
@@ -121,17 +147,11 @@ class HubClientTest {
         send(ex, 302, null, new byte[0]);
         return;
       }
-      String etag = "\"" + sha256(body) + "\"";
       boolean big = file.equals("model.safetensors");
-      if (big && mode == Mode.TRUNCATED) {
-        // announces the full length, sends half, closes the connection
-        ex.getResponseHeaders().add("ETag", etag);
-        ex.sendResponseHeaders(200, body.length);
-        OutputStream out = ex.getResponseBody();
-        out.write(body, 0, body.length / 2);
-        out.flush();
-        throw new IOException("cut off on purpose");
+      if (big && bigBody != null) {
+        body = bigBody;
       }
+      String etag = "\"" + sha256(body) + "\"";
       if (big && mode == Mode.WRONG_HASH) {
         // chunked (no length announced), half the body, the ETag of the whole file
         ex.getResponseHeaders().add("ETag", etag);
@@ -139,7 +159,66 @@ class HubClientTest {
         ex.getResponseBody().write(body, 0, body.length / 2);
         return;
       }
+      if (big && ex.getRequestMethod().equals("GET")) {
+        serveWeights(ex, etag, body);
+        return;
+      }
       send(ex, 200, etag, body);
+    }
+  }
+
+  /**
+   * model.safetensors: honours {@code Range: bytes=N-} (with If-Range) while rangeSupport is on, cuts the
+   * connection after half of what it sends while cutsLeft is positive, flips the bytes of a 206 answer when
+   * corruptRanges is on, and with gateFirst holds the first request until a second one comes (or 2 s pass).
+   */
+  private void serveWeights(HttpExchange ex, String etag, byte[] body) throws IOException {
+    int nth = weightGets.incrementAndGet();
+    if (gateFirst) {
+      if (nth == 1) {
+        firstRequest.countDown();
+        try {
+          secondRequest.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else {
+        secondRequest.countDown();
+      }
+    }
+    String range = ex.getRequestHeaders().getFirst("Range");
+    String ifRange = ex.getRequestHeaders().getFirst("If-Range");
+    ranges.add(String.valueOf(range));
+    Matcher m = Pattern.compile("bytes=(\\d+)-").matcher(range == null ? "" : range);
+    boolean partial = rangeSupport && m.matches() && Integer.parseInt(m.group(1)) < body.length
+        && (ifRange == null || ifRange.equals(etag));
+    int from = partial ? Integer.parseInt(m.group(1)) : 0;
+    byte[] part = Arrays.copyOfRange(body, from, body.length);
+    if (partial && corruptRanges) {
+      for (int i = 0; i < part.length; i++) {
+        part[i] = (byte) ~part[i];
+      }
+    }
+    ex.getResponseHeaders().add("ETag", etag);
+    if (partial) {
+      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+    }
+    ex.sendResponseHeaders(partial ? 206 : 200, part.length);
+    boolean cut = cutsLeft.getAndDecrement() > 0;
+    int n = cut ? part.length / 2 : part.length;
+    OutputStream out = ex.getResponseBody();
+    out.write(part, 0, n);
+    weightBytesServed.addAndGet(n);
+    if (cut) {
+      out.flush();
+      // a moment for the client to read what was sent: the JDK client drops bytes still queued when the
+      // connection fails, so without it the client may keep a little less than was sent (the tests allow that)
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IOException("cut off on purpose"); // the server closes the connection mid-body
     }
   }
 
@@ -163,6 +242,13 @@ class HubClientTest {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** N of a {@code bytes=N-} Range header. */
+  private static long rangeStart(String range) {
+    Matcher m = Pattern.compile("bytes=(\\d+)-").matcher(range);
+    assertThat(m.matches()).as("a Range header: %s", range).isTrue();
+    return Long.parseLong(m.group(1));
   }
 
   private HubClient client(boolean offline) {
@@ -256,22 +342,151 @@ class HubClientTest {
 
   @Test
   void aTruncatedDownloadIsDetectedAndNotCached() throws IOException {
-    mode = Mode.TRUNCATED;
+    rangeSupport = false; // every answer is a 200 that stops after half the body
+    cutsLeft.set(1000);
+    long size = Files.size(TINY.resolve("model.safetensors"));
     assertThatThrownBy(() -> pull(client(false), "test/tiny"))
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("model.safetensors of test/tiny")
-        .hasMessageContaining("nothing was cached");
+        .hasMessageMatching("(?s).*the transfer broke off after \\d+ of " + size + " bytes.*")
+        .hasMessageContaining("tried " + (HubClient.RETRIES + 1) + " times, resumed 0 times")
+        .hasMessageContaining("continues from there");
+    assertThat(weightGets.get()).as("the first transfer and its retries").isEqualTo(HubClient.RETRIES + 1);
     Path snap = cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT);
     assertThat(snap.resolve("model.safetensors")).doesNotExist();
     assertThat(snap.resolve("config.json")).exists();
-    assertThat(leftovers()).isEmpty();
+    assertThat(leftovers()).as("the partial file, kept for the next run").hasSize(1);
     assertThat(cache.resolve("crest")).doesNotExist();
 
-    mode = Mode.NORMAL; // the next pull downloads only what is missing
+    cutsLeft.set(0); // the next pull downloads only what is missing, from 0 again as the server ignores Range
     int before = hits.get();
     HubModels.Pulled p = pull(client(false), "test/tiny");
     assertThat(hits.get() - before).isEqualTo(1);
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void aTransferThatBreaksOffIsResumedWithARangeRequest() throws IOException {
+    cutsLeft.set(1);
+    long size = Files.size(TINY.resolve("model.safetensors"));
+    HubModels.Pulled p = pull(client(false), "test/tiny");
+    assertThat(ranges).as("Range headers of the model.safetensors requests").hasSize(2).startsWith("null");
+    assertThat(rangeStart(ranges.get(1))).as("the second request asks for the rest (half was sent)")
+        .isPositive().isLessThanOrEqualTo(size / 2);
+    assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+    assertThat(weightBytesServed.get()).as("bytes of model.safetensors sent").isLessThan((long) (1.6 * size));
+    assertThat(p.bundle().resolve(CheckpointConverter.MANIFEST)).exists();
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void withoutRangeSupportABrokenTransferStartsOver() throws IOException {
+    rangeSupport = false;
+    cutsLeft.set(1);
+    long size = Files.size(TINY.resolve("model.safetensors"));
+    HubModels.Pulled p = pull(client(false), "test/tiny");
+    assertThat(ranges).as("the client asked for the rest, the server sent it all").hasSize(2).startsWith("null");
+    assertThat(rangeStart(ranges.get(1))).isPositive().isLessThanOrEqualTo(size / 2);
+    assertThat(weightBytesServed.get()).isEqualTo(size / 2 + size);
+    assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void aLaterRunContinuesThePartialFileAnEarlierRunLeft() throws IOException {
+    cutsLeft.set(1000); // every answer stops after half of what it sends: 1/2, 3/4, 7/8, 15/16 of the file
+    long size = Files.size(TINY.resolve("model.safetensors"));
+    assertThatThrownBy(() -> pull(client(false), "test/tiny"))
+        .hasMessageContaining("tried " + (HubClient.RETRIES + 1) + " times, resumed " + HubClient.RETRIES + " times")
+        .hasMessageContaining("the next crest model pull test/tiny@" + COMMIT + " continues from there");
+    List<Path> kept = leftovers();
+    assertThat(kept).hasSize(1);
+    assertThat(kept.get(0).getFileName().toString()).as("named by the announced sha256")
+        .isEqualTo(".model.safetensors." + sha256(Files.readAllBytes(TINY.resolve("model.safetensors")))
+            + ".incomplete");
+    long keptBytes = Files.size(kept.get(0));
+    assertThat(keptBytes).isPositive().isLessThan(size);
+
+    cutsLeft.set(0);
+    long servedBefore = weightBytesServed.get();
+    HubModels.Pulled p = pull(client(false), "test/tiny"); // a new client, as a new crest process
+    assertThat(ranges.get(ranges.size() - 1)).isEqualTo("bytes=" + keptBytes + "-");
+    assertThat(weightBytesServed.get() - servedBefore).as("only the missing tail was sent")
+        .isEqualTo(size - keptBytes);
+    assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void aPartialFileOfAnotherVersionIsNotContinued() throws IOException {
+    HubClient.Repo tiny = HubClient.Repo.parse("test/tiny");
+    client(false).file(tiny, "config.json"); // refs/main -> COMMIT
+    rangeSupport = false; // every transfer stops after half: the retries run out with half of version 1 kept
+    cutsLeft.set(HubClient.RETRIES + 1);
+    assertThatThrownBy(() -> client(false).file(tiny, "model.safetensors"))
+        .hasMessageContaining("continues from there");
+    assertThat(leftovers()).hasSize(1);
+
+    // the server now has another model.safetensors (same commit name, other bytes and sha256) and honours Range
+    byte[] v2 = Files.readAllBytes(TINY.resolve("model.safetensors"));
+    v2[v2.length - 1] ^= 1;
+    bigBody = v2;
+    rangeSupport = true;
+    cutsLeft.set(0);
+    ranges.clear();
+    Path got = client(false).file(tiny, "model.safetensors");
+    assertThat(Files.readAllBytes(got)).as("version 2, whole").isEqualTo(v2);
+    assertThat(ranges).as("tried to resume, got a 206 of another version, asked again for all of it")
+        .hasSize(2).endsWith("null");
+    assertThat(ranges.get(0)).startsWith("bytes=");
+    assertThat(leftovers()).as("the stale partial file was removed").isEmpty();
+  }
+
+  @Test
+  void aResumedTransferWithWrongBytesFailsTheHashCheckAndCachesNothing() throws IOException {
+    cutsLeft.set(1);
+    corruptRanges = true;
+    assertThatThrownBy(() -> pull(client(false), "test/tiny"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("corrupted download")
+        .hasMessageContaining("resumed 1 times")
+        .hasMessageContaining("nothing was cached");
+    assertThat(ranges).hasSize(2);
+    assertThat(ranges.get(1)).startsWith("bytes=");
+    assertThat(cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT + "/model.safetensors")).doesNotExist();
+    assertThat(leftovers()).isEmpty();
+    assertThat(cache.resolve("crest")).doesNotExist();
+  }
+
+  @Test
+  void twoConcurrentPullsOfTheSameModelDownloadItOnce() throws Exception {
+    // the server holds the first model.safetensors request until a second one comes (or 2 s pass), so without
+    // a lock both pulls would download it
+    gateFirst = true;
+    CyclicBarrier start = new CyclicBarrier(2);
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<HubModels.Pulled>> pulls = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        HubClient own = client(false); // a client each, as two crest processes would have
+        pulls.add(two.submit(() -> {
+          start.await();
+          return pull(own, "test/tiny");
+        }));
+      }
+      HubModels.Pulled a = pulls.get(0).get(60, TimeUnit.SECONDS);
+      HubModels.Pulled b = pulls.get(1).get(60, TimeUnit.SECONDS);
+      assertThat(weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
+      assertThat(hits.get()).as("config.json, tokenizer.json and model.safetensors, once each").isEqualTo(3);
+      assertThat(a.bundle()).isEqualTo(b.bundle());
+      assertThat(List.of(a.converted(), b.converted())).as("converted once").containsExactlyInAnyOrder(true, false);
+      assertThat(a.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+      assertThat(ModelBundle.open(a.bundle()).sha256()).isEqualTo(ModelBundle.open(b.bundle()).sha256());
+      assertThat(leftovers()).isEmpty();
+    } finally {
+      two.shutdownNow();
+    }
   }
 
   @Test
@@ -386,6 +601,44 @@ class HubClientTest {
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
     assertThat(authorizations).contains("Bearer hf_secret123");
     assertThat(cdnAuthorizations).containsExactly("null");
+  }
+
+  @Test
+  void aPullInAnotherProcessHoldsTheFileLockAndThisOneWaits() throws Exception {
+    // another JVM pulls test/tiny; the server holds its model.safetensors request back (2 s, or until a second
+    // request comes), and this JVM pulls the same model meanwhile: the OS file lock makes it wait
+    gateFirst = true;
+    Path log = Fixtures.tempDir("hub-other-").resolve("out.txt");
+    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), endpoint, cache.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertThat(firstRequest.await(120, TimeUnit.SECONDS)).as("the other process asked for model.safetensors")
+          .isTrue();
+      HubModels.Pulled here = pull(client(false), "test/tiny");
+      assertThat(other.waitFor(120, TimeUnit.SECONDS)).as("the other process ended").isTrue();
+      String out = Files.readString(log);
+      assertThat(other.exitValue()).as(out).isZero();
+      assertThat(weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
+      assertThat(here.requests()).as("this pull found every file in the cache").isZero();
+      assertThat(out).as(out).contains("bundle " + here.bundle());
+      assertThat(List.of(here.converted(), out.contains("converted true"))).as("converted once")
+          .containsExactlyInAnyOrder(true, false);
+      assertThat(here.snapshot().resolve("model.safetensors"))
+          .hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
+      assertThat(leftovers()).isEmpty();
+    } finally {
+      other.destroyForcibly();
+    }
+  }
+
+  /** The other crest process of the test above: pulls test/tiny from ENDPOINT into CACHE. */
+  static final class OtherProcess {
+    public static void main(String[] args) {
+      HubModels.Pulled p = pull(new HubClient(args[0], null, Path.of(args[1]), false), "test/tiny");
+      System.out.println("bundle " + p.bundle());
+      System.out.println("converted " + p.converted());
+    }
   }
 
   @Test
