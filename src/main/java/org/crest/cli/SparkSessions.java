@@ -9,6 +9,8 @@ import org.apache.spark.sql.SparkSession;
  * system properties, spark-defaults.conf), then embedded defaults (local[*] on loopback, no UI).
  */
 final class SparkSessions {
+  private static final String ARTIFACT_ISOLATION = "spark.sql.artifact.isolation.enabled";
+
   private SparkSessions() {}
 
   static SparkSession create(String appName, String master, Map<String, String> conf) {
@@ -27,6 +29,12 @@ final class SparkSessions {
       if (!fromSubmit.contains("spark.sql.shuffle.partitions")) {
         b.config("spark.sql.shuffle.partitions", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
       }
+    }
+    if (!fromSubmit.contains(ARTIFACT_ISOLATION)) {
+      // With Spark 4's per-session artifact isolation (default on), an archive added after the session ran its
+      // first query (JobSupport.ship, the model bundle) is never fetched by executors: tasks failed with the
+      // bundle missing on a standalone cluster (StandaloneClusterIT). One session per application needs no isolation.
+      b.config(ARTIFACT_ISOLATION, "false");
     }
     conf.forEach(b::config);
     return b.getOrCreate();
