@@ -89,12 +89,13 @@ final class StandaloneCluster implements AutoCloseable {
 
   /**
    * spark-submit options for a client-mode run against this cluster (CREST_SUBMIT_ARGS: no spaces in values).
-   * The driver waits until both executors registered, so every test spreads its tasks over two JVMs.
+   * The driver waits until both executors registered (the ratio counts against spark.cores.max), so every test
+   * spreads its tasks over two JVMs.
    */
   String submitArgs() {
     return String.join(" ", "--conf spark.driver.host=127.0.0.1", "--conf spark.driver.bindAddress=127.0.0.1",
         "--conf spark.executor.memory=768m", "--conf spark.executor.extraJavaOptions=-Djava.io.tmpdir=" + tmp,
-        "--conf spark.scheduler.minRegisteredResourcesRatio=1.0",
+        "--conf spark.cores.max=2", "--conf spark.scheduler.minRegisteredResourcesRatio=1.0",
         "--conf spark.scheduler.maxRegisteredResourcesWaitingTime=120s");
   }
 

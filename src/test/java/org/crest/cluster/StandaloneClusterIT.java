@@ -66,8 +66,8 @@ class StandaloneClusterIT {
   }
 
   /**
-   * {@value #FILES} JSONL files (one partition each: Spark does not pack files smaller than its 4 MB open
-   * cost) of {@value #ROWS_PER_FILE} rows with texts of 1 to 60 words, plus {@value #BAD_ROWS} bad rows.
+   * {@value #FILES} JSONL files of {@value #ROWS_PER_FILE} rows with texts of 1 to 60 words, plus
+   * {@value #BAD_ROWS} bad rows.
    */
   static Path writeInput(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -109,7 +109,9 @@ class StandaloneClusterIT {
   /** ./spark-submit.sh label --master spark://... as a user runs it, with SPARK_HOME at the test Spark home. */
   static Submit submit(Path out, String... extra) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("./spark-submit.sh", "label", "--master", cluster.masterUrl(),
-        "--input", input.toString(), "--output", out.toString(), "--chunk-rows", "100"));
+        "--input", input.toString(), "--output", out.toString(), "--chunk-rows", "100",
+        // one partition per input file (by default Spark packs them into one per core)
+        "--conf", "spark.sql.files.maxPartitionBytes=1m"));
     cmd.addAll(List.of(extra));
     Path logs = Files.createDirectories(out.resolveSibling(out.getFileName() + "-logs"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(logs.resolve("stdout").toFile())
@@ -129,8 +131,10 @@ class StandaloneClusterIT {
 
   static List<JsonNode> events(Path dir) throws IOException {
     List<JsonNode> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.toList()) {
+    // Spark 4 writes rolling event logs: DIR/eventlog_v2_APP/events_N_APP
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().startsWith("events"))
+          .sorted().toList()) {
         for (String line : Files.readAllLines(f)) {
           if (!line.isBlank()) {
             out.add(JSON.readTree(line));
