@@ -26,8 +26,8 @@ import org.crest.inference.SessionCache;
  * memory holds one chunk at a time.
  *
  * <p>Every task reports its executor id, process id and how many sessions of this model its JVM has
- * created ({@link Metrics#sessionsPerExecutor}), so the summary shows one session per executor JVM even
- * when tasks fail or executors die.
+ * created ({@link Metrics#sessionsPerExecutor}), so the summary shows the sessions of every executor JVM even
+ * when tasks fail or are killed (an executor that dies before any of its tasks reports is missing).
  *
  * <p><b>Test hook, off by default:</b> the Spark setting {@value #FAULT_CONF} injects faults for the
  * fault-tolerance tests (StandaloneClusterIT). Its value is a comma-separated list of
@@ -63,7 +63,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     final LongAccumulator computedTokens;
     final LongAccumulator batches;
     final LongAccumulator sessions;
-    /** One "executorId TAB pid TAB sessions of this model in that JVM" per successful task. */
+    /** One "executorId TAB pid TAB sessions of this model in that JVM" per task, failed and killed ones too. */
     final CollectionAccumulator<String> sessionReports;
 
     Metrics(org.apache.spark.SparkContext sc) {
@@ -71,12 +71,15 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
       computedTokens = sc.longAccumulator("crest.tokens.computed");
       batches = sc.longAccumulator("crest.batches");
       sessions = sc.longAccumulator("crest.sessions.created");
-      sessionReports = sc.collectionAccumulator("crest.sessions.per_executor");
+      // counts failed and killed tasks too (a plain collectionAccumulator drops them): a speculative original
+      // that was killed, or an attempt that failed, still created its JVM's session
+      sessionReports = new CollectionAccumulator<>();
+      sessionReports.register(sc, scala.Option.apply("crest.sessions.per_executor"), true);
     }
 
     /**
      * Sessions of the model created per executor (its id; "driver" in local mode): the most any of its
-     * tasks saw, so a session made by a task that later failed still counts. Warns about an executor that
+     * tasks saw, so a session made by a task that later failed or was killed still counts. Warns about an executor that
      * created more than one, which means the model was loaded again in the same JVM.
      */
     Map<String, Long> sessionsPerExecutor(String modelId) {

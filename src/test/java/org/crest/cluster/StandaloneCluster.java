@@ -52,6 +52,8 @@ final class StandaloneCluster implements AutoCloseable {
     }
     StandaloneCluster c = new StandaloneCluster(Fixtures.tempDir("cluster-").toAbsolutePath());
     Files.createDirectories(c.tmp);
+    // if the test JVM is stopped before afterAll runs, the cluster must not outlive it
+    Runtime.getRuntime().addShutdownHook(new Thread(c::close, "stop-test-cluster"));
     try {
       Path masterLog = c.dir.resolve("master.log");
       c.daemons.add(c.daemon("127.0.0.1", masterLog, List.of("-Dspark.master.rest.enabled=false"),
@@ -185,9 +187,9 @@ final class StandaloneCluster implements AutoCloseable {
         + START_TIMEOUT);
   }
 
-  /** Kills executors, workers and master (in that order) and deletes the cluster's temp folder. */
+  /** Kills executors, workers and master (in that order) and deletes the cluster's temp folder. Idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
     List<ProcessHandle> all = new ArrayList<>();
     for (Process d : daemons) {
       d.descendants().forEach(all::add);
