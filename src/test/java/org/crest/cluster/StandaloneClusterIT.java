@@ -283,8 +283,9 @@ class StandaloneClusterIT {
     assertThat(s.await()).as("exit code; stderr:%n%s", s.err()).isZero();
 
     JsonNode summary = assertEveryRowOnce(out);
-    assertThat(assertOneSessionPerExecutor(summary)).as("both executors reported, the one whose attempt was killed "
-        + "too").hasSize(2);
+    // no size check: Spark drops the accumulator updates of an attempt killed after its stage finished, so the
+    // executor whose only scoring task was the slow original may be missing (docs/SCALE-OUT.md)
+    assertOneSessionPerExecutor(summary);
     List<JsonNode> ends = taskEnds(events(events));
     assertThat(ends).as("a speculative copy ran and succeeded")
         .anyMatch(e -> e.path("Task Info").path("Speculative").asBoolean()
