@@ -12,6 +12,8 @@ import org.crest.job.S3Committers;
  * output to s3a:// the S3A committer settings of conf/spark-defaults.s3.conf (S3Committers).
  */
 final class SparkSessions {
+  private static final String ARTIFACT_ISOLATION = "spark.sql.artifact.isolation.enabled";
+
   private SparkSessions() {}
 
   /**
@@ -63,6 +65,12 @@ final class SparkSessions {
     S3Committers.sessionDefaults(output,
         k -> conf.containsKey(k) ? conf.get(k) : fromSubmit.contains(k) ? fromSubmit.get(k) : null,
         new Configuration()).forEach(b::config);
+    if (!fromSubmit.contains(ARTIFACT_ISOLATION)) {
+      // With Spark 4's per-session artifact isolation (default on), an archive added after the session ran its
+      // first query (JobSupport.ship, the model bundle) is never fetched by executors: tasks failed with the
+      // bundle missing on a standalone cluster (StandaloneClusterIT). One session per application needs no isolation.
+      b.config(ARTIFACT_ISOLATION, "false");
+    }
     conf.forEach(b::config);
     return b.getOrCreate();
   }

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SessionCache {
   private static final Map<Key, ModelSession> SESSIONS = new ConcurrentHashMap<>();
   private static final AtomicInteger CREATED = new AtomicInteger();
+  private static final Map<String, AtomicInteger> CREATED_PER_MODEL = new ConcurrentHashMap<>();
 
   private SessionCache() {}
 
@@ -38,6 +39,7 @@ public final class SessionCache {
     return SESSIONS.computeIfAbsent(key, k -> {
       ModelSession s = ModelSession.create(bundle, kind, device, intraOpThreads, gpuId);
       CREATED.incrementAndGet();
+      CREATED_PER_MODEL.computeIfAbsent(modelKey(bundle.sha256(), kind), m -> new AtomicInteger()).incrementAndGet();
       onCreate.run();
       return s;
     });
@@ -48,6 +50,19 @@ public final class SessionCache {
     return CREATED.get();
   }
 
+  /**
+   * Sessions of one model (content hash) and kind created by this JVM: 1 when caching works, more when
+   * something made this JVM load the same model again (another copy, device or thread setting).
+   */
+  public static int created(String sha256, ModelSession.Kind kind) {
+    AtomicInteger n = CREATED_PER_MODEL.get(modelKey(sha256, kind));
+    return n == null ? 0 : n.get();
+  }
+
+  private static String modelKey(String sha256, ModelSession.Kind kind) {
+    return sha256 + "/" + kind;
+  }
+
   /** Closes every cached session; for tests and tools, not for tasks. */
   public static synchronized void closeAll() {
     for (ModelSession s : SESSIONS.values()) {
@@ -55,5 +70,6 @@ public final class SessionCache {
     }
     SESSIONS.clear();
     CREATED.set(0);
+    CREATED_PER_MODEL.clear();
   }
 }

@@ -1,6 +1,16 @@
 package org.crest.job;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -24,14 +34,58 @@ final class JobSupport {
 
   /**
    * Local mode reads the bundle where it is (returns null); a cluster gets a copy through SparkFiles,
-   * under the returned name.
+   * under the returned name. Spark cannot ship a local folder to a cluster (UNSUPPORTED_ADD_FILE.LOCAL_DIRECTORY),
+   * so the bundle's files go into one uncompressed zip named after the model hash, which Spark unpacks into a
+   * folder of that name on every executor.
    */
   static String ship(SparkSession spark, ModelBundle bundle) {
     if (spark.sparkContext().isLocal()) {
       return null;
     }
-    spark.sparkContext().addFile(bundle.dir().toUri().toString(), true);
-    return bundle.dir().getFileName().toString();
+    java.nio.file.Path zip = BUNDLE_ZIPS.computeIfAbsent(bundle.sha256(), sha -> zipBundle(bundle));
+    spark.sparkContext().addArchive(zip.toUri().toString());
+    return zip.getFileName().toString();
+  }
+
+  private static final Map<String, java.nio.file.Path> BUNDLE_ZIPS = new ConcurrentHashMap<>();
+
+  /** The bundle's files, stored without compression (ONNX weights do not compress), in a temporary zip. */
+  private static java.nio.file.Path zipBundle(ModelBundle bundle) {
+    java.nio.file.Path dir = bundle.dir();
+    try {
+      java.nio.file.Path tmp = Files.createTempDirectory("crest-ship-");
+      java.nio.file.Path zip = tmp.resolve("crest-model-" + bundle.sha256().substring(0, 16) + ".zip");
+      List<String> names = new ArrayList<>(List.of(ModelBundle.MODEL_FILE, ModelBundle.TOKENIZER_FILE,
+          ModelBundle.CONFIG_FILE));
+      if (Files.isRegularFile(dir.resolve(ModelBundle.EXTERNAL_DATA_FILE))) {
+        names.add(ModelBundle.EXTERNAL_DATA_FILE);
+      }
+      byte[] buf = new byte[1 << 20];
+      try (ZipOutputStream out = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(zip), 1 << 20))) {
+        for (String name : names) {
+          java.nio.file.Path f = dir.resolve(name);
+          CRC32 crc = new CRC32();
+          try (InputStream in = Files.newInputStream(f)) {
+            for (int r; (r = in.read(buf)) > 0; ) {
+              crc.update(buf, 0, r);
+            }
+          }
+          ZipEntry e = new ZipEntry(name);
+          e.setMethod(ZipEntry.STORED);
+          e.setSize(Files.size(f));
+          e.setCompressedSize(e.getSize());
+          e.setCrc(crc.getValue());
+          out.putNextEntry(e);
+          Files.copy(f, out);
+          out.closeEntry();
+        }
+      }
+      tmp.toFile().deleteOnExit(); // deleted after the zip: deleteOnExit runs in reverse order
+      zip.toFile().deleteOnExit();
+      return zip;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("Cannot pack model bundle " + dir + " for the executors", e);
+    }
   }
 
   /**

@@ -183,7 +183,8 @@ public final class LabelJob {
         rowsIn, labeled, quarantined, unsafe, labeled - unsafe, o.threshold(), bundle.id(), bundle.isDemo(),
         bundle.labels().get(unsafeIndex), o.inputs(), source.format().toString(), source.files().size(), o.output(),
         o.overwrite() ? "overwrite" : "error-if-exists", windows, tokens, real, computed,
-        computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(), reasons,
+        computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(),
+        metrics.sessionsPerExecutor(bundle.id()), reasons,
         round(labelSeconds), round(elapsed), round(labeled / Math.max(labelSeconds, 1e-9)),
         round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages, source.check());
     writeSummary(fs, new Path(out, SUMMARY_FILE), summary);

@@ -30,6 +30,8 @@ public record LabelSummary(
     @JsonProperty("padding_efficiency") double paddingEfficiency,
     @JsonProperty("batches") long batches,
     @JsonProperty("sessions_created") long sessionsCreated,
+    // ONNX Runtime sessions of the model per executor id ("driver" in local mode): 1 each when caching works
+    @JsonProperty("sessions_per_executor") Map<String, Long> sessionsPerExecutor,
     @JsonProperty("quarantine_reasons") Map<String, Long> quarantineReasons,
     @JsonProperty("label_seconds") double labelSeconds,
     @JsonProperty("elapsed_seconds") double elapsedSeconds,

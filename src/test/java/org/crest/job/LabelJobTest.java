@@ -117,6 +117,8 @@ class LabelJobTest {
     LabelSummary s = LabelJob.run(spark, Labels.batching(Labels.options(input, out("sessions"), BUNDLE), 4096, 64, 2, 6));
     assertThat(s.sessionsCreated()).as("sessions created by tasks").isEqualTo(1);
     assertThat(SessionCache.created()).isEqualTo(1);
+    assertThat(s.sessionsPerExecutor()).as("local mode: the driver JVM is the one executor")
+        .isEqualTo(Map.of("driver", 1L));
     assertThat(s.batches()).as("small chunks make many batches").isGreaterThan(6);
   }
 
