@@ -25,11 +25,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.crest.Fixtures;
+import org.crest.S3TestBucket;
 import org.crest.SparkTestSession;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,7 +50,6 @@ class S3CommitterTest {
   private static final String BUCKET = "crest-commit-test";
   private static final String ACCESS_KEY = "crest-commit-access";
   private static final String SECRET_KEY = "crest-commit-secret-do-not-use";
-  private static final String PREFIX = "fs.s3a.bucket." + BUCKET + ".";
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Partitions of the scored output, so that a job commits several files. */
   private static final int PARTS = 2;
@@ -61,11 +58,10 @@ class S3CommitterTest {
   private static final int RESET_EVERY = Integer.getInteger("crest.test.resetEvery", 7);
 
   private static BlobStore store;
-  private static S3Proxy s3proxy;
+  private static S3TestBucket s3;
   private static FaultProxy proxy;
   private static SparkSession spark;
   private static Configuration conf;
-  private static final List<String> keysSet = new ArrayList<>();
   private static String committerBefore;
   private static boolean chose;
 
@@ -77,27 +73,13 @@ class S3CommitterTest {
 
   @BeforeAll
   static void start() throws Exception {
-    store = new TransientNio2BlobStore();
-    store.createContainer(BUCKET);
-    s3proxy = S3Proxy.builder()
-        .blobStore(store)
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-        .build();
-    s3proxy.start();
-    proxy = new FaultProxy(s3proxy.getPort());
-
     spark = SparkTestSession.get();
     conf = spark.sparkContext().hadoopConfiguration();
-    set("endpoint", "http://127.0.0.1:" + proxy.port());
-    set("endpoint.region", "us-east-1");
-    set("path.style.access", "true");
-    set("connection.ssl.enabled", "false");
-    set("aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    set("access.key", ACCESS_KEY);
-    set("secret.key", SECRET_KEY);
+    s3 = S3TestBucket.start(BUCKET, ACCESS_KEY, SECRET_KEY, conf);
+    store = s3.store;
+    proxy = new FaultProxy(s3.serverPort());
+    s3.endpoint(proxy.port());
     // fast retries: s3a's own (interval, throttle interval) and the SDK's attempts
-    set("retry.interval", "50ms");
     set("retry.throttle.interval", "50ms");
     set("retry.limit", "5");
     set("retry.throttle.limit", "10");
@@ -143,28 +125,16 @@ class S3CommitterTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      if (conf != null) {
-        FileSystem.get(URI.create("s3a://" + BUCKET + "/"), conf).close();
-        keysSet.forEach(conf::unset);
+      if (proxy != null) {
+        proxy.close();
       }
     } finally {
-      try {
-        if (proxy != null) {
-          proxy.close();
-        }
-      } finally {
-        try {
-          if (s3proxy != null) {
-            s3proxy.stop();
-          }
-        } finally {
-          if (store != null) {
-            store.close();
-          }
-        }
+      if (s3 != null) {
+        s3.close();
       }
     }
   }
+
 
   /** magic by default; directory chosen the way spark.hadoop.fs.s3a.committer.name (or --s3-committer) sets it. */
   private static void choose(String committer) {
@@ -439,7 +409,6 @@ class S3CommitterTest {
   }
 
   private static void set(String key, String value) {
-    conf.set(PREFIX + key, value);
-    keysSet.add(PREFIX + key);
+    s3.set(key, value);
   }
 }

@@ -21,11 +21,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.crest.Fixtures;
+import org.crest.S3TestBucket;
 import org.crest.SparkTestSession;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,14 +39,12 @@ class S3aLabelTest {
   private static final String BUCKET = "crest-s3a-test";
   private static final String ACCESS_KEY = "crest-test-access";
   private static final String SECRET_KEY = "crest-test-secret-do-not-use";
-  private static final String PREFIX = "fs.s3a.bucket." + BUCKET + ".";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static S3TestBucket s3;
   private static BlobStore store;
-  private static S3Proxy proxy;
   private static SparkSession spark;
   private static Configuration conf;
-  private static final List<String> keysSet = new ArrayList<>();
 
   /** Expectations derived from the fixture files themselves. */
   private static long inputRows;
@@ -58,33 +54,14 @@ class S3aLabelTest {
 
   @BeforeAll
   static void startS3() throws Exception {
-    store = new TransientNio2BlobStore();
-    store.createContainer(BUCKET);
-    proxy = S3Proxy.builder()
-        .blobStore(store)
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-        .build();
-    proxy.start();
-    assertThat(proxy.getState()).isEqualTo("STARTED");
-    assertThat(proxy.getPort()).isPositive();
-
     spark = SparkTestSession.get();
     conf = spark.sparkContext().hadoopConfiguration();
-    set("endpoint", "http://127.0.0.1:" + proxy.getPort());
-    set("endpoint.region", "us-east-1");
-    set("path.style.access", "true");
-    set("connection.ssl.enabled", "false");
-    set("aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    set("access.key", ACCESS_KEY);
-    set("secret.key", SECRET_KEY);
-    set("retry.interval", "50ms");
-    set("retry.throttle.interval", "50ms");
-    set("retry.limit", "3");
-    set("attempts.maximum", "3");
-    set("connection.establish.timeout", "15s"); // s3a raises anything lower to 15 s, with a warning
-    set("connection.timeout", "30s");
-    set("buffer.dir", Fixtures.tempDir("s3a-buffer").toAbsolutePath().toString());
+    s3 = S3TestBucket.start(BUCKET, ACCESS_KEY, SECRET_KEY, conf);
+    store = s3.store;
+    s3.endpoint(s3.serverPort()).set("retry.throttle.interval", "50ms").set("retry.limit", "3")
+        .set("attempts.maximum", "3")
+        .set("connection.establish.timeout", "15s") // s3a raises anything lower to 15 s, with a warning
+        .set("connection.timeout", "30s");
 
     // expectations, from the fixture files rather than from constants
     java.nio.file.Path dir = Fixtures.INDEPENDENT;
@@ -113,22 +90,8 @@ class S3aLabelTest {
 
   @AfterAll
   static void stopS3() throws Exception {
-    try {
-      if (conf != null) {
-        // drop the cached S3AFileSystem (it points at this proxy), then the per-bucket settings
-        FileSystem.get(URI.create("s3a://" + BUCKET + "/"), conf).close();
-        keysSet.forEach(conf::unset);
-      }
-    } finally {
-      try {
-        if (proxy != null) {
-          proxy.stop(); // Jetty's threads would keep the JVM alive
-        }
-      } finally {
-        if (store != null) {
-          store.close();
-        }
-      }
+    if (s3 != null) {
+      s3.close();
     }
   }
 
@@ -211,11 +174,6 @@ class S3aLabelTest {
       reasons.merge(r.getString(0), 1L, Long::sum);
     }
     assertThat(reasons).isEqualTo(expectedReasons);
-  }
-
-  private static void set(String key, String value) {
-    conf.set(PREFIX + key, value);
-    keysSet.add(PREFIX + key);
   }
 
   private static void upload(java.nio.file.Path local, String dest) throws IOException {

@@ -16,11 +16,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.crest.Fixtures;
+import org.crest.S3TestBucket;
 import org.crest.SparkTestSession;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,56 +31,23 @@ import org.junit.jupiter.api.Test;
  */
 class S3aResumeTest {
   private static final String BUCKET = "crest-s3a-resume";
-  private static final String PREFIX = "fs.s3a.bucket." + BUCKET + ".";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> keysSet = new ArrayList<>();
-  private static BlobStore store;
-  private static S3Proxy proxy;
+  private static S3TestBucket s3;
   private static SparkSession spark;
   private static Configuration conf;
 
   @BeforeAll
   static void startS3() throws Exception {
-    store = new TransientNio2BlobStore();
-    store.createContainer(BUCKET);
-    proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "resume-access", "resume-secret-not-real").build();
-    proxy.start();
     spark = SparkTestSession.get();
     conf = spark.sparkContext().hadoopConfiguration();
-    set("endpoint", "http://127.0.0.1:" + proxy.getPort());
-    set("endpoint.region", "us-east-1");
-    set("path.style.access", "true");
-    set("connection.ssl.enabled", "false");
-    set("aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    set("access.key", "resume-access");
-    set("secret.key", "resume-secret-not-real");
-    set("retry.interval", "50ms");
-    set("buffer.dir", Fixtures.tempDir("s3a-resume-buffer").toAbsolutePath().toString());
-  }
-
-  private static void set(String key, String value) {
-    conf.set(PREFIX + key, value);
-    keysSet.add(PREFIX + key);
+    s3 = S3TestBucket.start(BUCKET, "resume-access", "resume-secret-not-real", conf);
+    s3.endpoint(s3.serverPort());
   }
 
   @AfterAll
   static void stopS3() throws Exception {
-    try {
-      if (conf != null) {
-        FileSystem.get(URI.create("s3a://" + BUCKET + "/"), conf).close();
-        keysSet.forEach(conf::unset);
-      }
-    } finally {
-      try {
-        if (proxy != null) {
-          proxy.stop();
-        }
-      } finally {
-        if (store != null) {
-          store.close();
-        }
-      }
+    if (s3 != null) {
+      s3.close();
     }
   }
 
