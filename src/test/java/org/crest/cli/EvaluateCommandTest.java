@@ -2,22 +2,13 @@ package org.crest.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** Command-line checks that fail before Spark starts (exit 2), and the help that teaches. */
 class EvaluateCommandTest {
 
   private static String[] run(String... args) {
-    CommandLine cl = CrestCommand.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    return InProcessCli.run(args);
   }
 
   @Test

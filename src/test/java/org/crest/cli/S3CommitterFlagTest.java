@@ -2,8 +2,6 @@ package org.crest.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.Map;
 import org.crest.job.S3Committers;
 import org.junit.jupiter.api.Test;
@@ -39,12 +37,9 @@ class S3CommitterFlagTest {
 
   @Test
   void unknownCommitterIsAUsageErrorBeforeSparkStarts() {
-    CommandLine cl = CrestCommand.commandLine();
-    StringWriter err = new StringWriter();
-    cl.setErr(new PrintWriter(err));
-    cl.setOut(new PrintWriter(new StringWriter()));
-    int code = cl.execute("label", "--input", "in.jsonl", "--output", "s3a://b/out", "--s3-committer", "rename");
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("Unknown S3A committer rename", "magic, directory, partitioned, file");
+    String[] r = InProcessCli.run("label", "--input", "in.jsonl", "--output", "s3a://b/out", "--s3-committer",
+        "rename");
+    assertThat(r[0]).as("exit code").isEqualTo("2");
+    assertThat(r[2]).contains("Unknown S3A committer rename", "magic, directory, partitioned, file");
   }
 }
