@@ -4,13 +4,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.crest.eval.BenchmarkOptions;
-import org.crest.eval.LabelMapping;
-import org.crest.eval.Preset;
+import org.crest.evaluate.BenchmarkOptions;
+import org.crest.evaluate.LabelMapping;
+import org.crest.evaluate.Preset;
 import org.crest.inference.Device;
 import org.crest.io.InputFormat;
-import org.crest.job.EvalOptions;
-import org.crest.job.UsageException;
+import org.crest.evaluate.EvalOptions;
+import org.crest.UsageException;
 import picocli.CommandLine.Option;
 
 /** The options {@code crest evaluate} and {@code crest relabel} share (a picocli mixin). */

@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -7,10 +8,10 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.crest.inference.Device;
 import org.crest.io.InputFormat;
-import org.crest.job.ClusterJob;
-import org.crest.job.ClusterOptions;
-import org.crest.job.ClusterSummary;
-import org.crest.job.UsageException;
+import org.crest.cluster.ClusterJob;
+import org.crest.cluster.ClusterOptions;
+import org.crest.cluster.ClusterSummary;
+import org.crest.UsageException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

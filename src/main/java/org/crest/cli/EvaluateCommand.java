@@ -1,12 +1,13 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.crest.job.EvalOptions;
-import org.crest.job.EvaluateJob;
-import org.crest.metrics.Cell;
-import org.crest.metrics.Reports;
-import org.crest.metrics.ThresholdSweep;
+import org.crest.evaluate.EvalOptions;
+import org.crest.evaluate.EvaluateJob;
+import org.crest.evaluate.Cell;
+import org.crest.evaluate.Reports;
+import org.crest.evaluate.ThresholdSweep;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -1,5 +1,8 @@
 package org.crest.cli;
 
+import org.crest.Columns;
+
+import org.crest.spark.SparkSessions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,12 +12,12 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.crest.inference.Device;
 import org.crest.io.InputFormat;
-import org.crest.job.LabelJob;
-import org.crest.job.LabelOptions;
-import org.crest.job.LabelSummary;
-import org.crest.job.ResumableLabel;
-import org.crest.job.ResumeSummary;
-import org.crest.job.S3Committers;
+import org.crest.label.LabelJob;
+import org.crest.label.LabelOptions;
+import org.crest.label.LabelSummary;
+import org.crest.label.resume.ResumableLabel;
+import org.crest.label.resume.ResumeSummary;
+import org.crest.spark.S3Committers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -177,7 +180,7 @@ public final class LabelCommand implements Callable<Integer> {
   public Integer call() {
     LabelOptions o = options();
     if (!resume && !dates.isEmpty()) {
-      throw new org.crest.job.UsageException("Cannot use --dt without --resume: --dt picks dt= partitions of a "
+      throw new org.crest.UsageException("Cannot use --dt without --resume: --dt picks dt= partitions of a "
           + "date-partitioned --input");
     }
     if (skipCorruptFiles) {
@@ -198,7 +201,7 @@ public final class LabelCommand implements Callable<Integer> {
       if (s.languages() != null) {
         System.out.printf("  languages (crest_lang, und = unsure): %s%n", s.languages());
       }
-      System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), LabelJob.SUMMARY_FILE);
+      System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), Columns.SUMMARY_FILE);
       if (!s.skippedFiles().isEmpty()) {
         System.out.printf("  skipped %d corrupt input file(s) as asked, their rows are not counted: see skipped_files "
             + "in the summary%n", s.skippedFiles().size());
@@ -219,7 +222,7 @@ public final class LabelCommand implements Callable<Integer> {
         s.partitionsCommitted(), s.partitionsReprocessed(), s.partitionsSkipped(), s.partitionsEmpty(), s.rowsIn(),
         s.rowsLabeled(), s.unsafe(), s.rowsQuarantined(), s.rowsInProcessed());
     System.out.printf("  model %s%s; output %s, summary %s/%s%n", s.model(),
-        s.modelIsDemo() ? " (demo model: labels mean nothing)" : "", s.output(), s.output(), LabelJob.SUMMARY_FILE);
+        s.modelIsDemo() ? " (demo model: labels mean nothing)" : "", s.output(), s.output(), Columns.SUMMARY_FILE);
   }
 
   /** The --conf settings plus what --s3-committer stands for (the flag wins over a --conf of the same key). */
@@ -236,11 +239,11 @@ public final class LabelCommand implements Callable<Integer> {
   LabelOptions options() {
     String m = mode == null ? (resume ? "resume" : "error") : mode.trim().toLowerCase(java.util.Locale.ROOT);
     if (resume && !m.equals("resume") && !m.equals("overwrite")) {
-      throw new org.crest.job.UsageException("Cannot use --mode " + mode + " with --resume: expected resume (skip "
+      throw new org.crest.UsageException("Cannot use --mode " + mode + " with --resume: expected resume (skip "
           + "committed, unchanged partitions; the default) or overwrite (relabel every selected partition)");
     }
     if (!resume && !m.equals("error") && !m.equals("overwrite")) {
-      throw new org.crest.job.UsageException("Unknown --mode " + mode + ", expected error or overwrite"
+      throw new org.crest.UsageException("Unknown --mode " + mode + ", expected error or overwrite"
           + (m.equals("resume") ? " (--mode resume needs --resume and date-partitioned input)" : ""));
     }
     Set<String> r = new LinkedHashSet<>(roles);

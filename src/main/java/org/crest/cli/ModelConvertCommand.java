@@ -3,7 +3,7 @@ package org.crest.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.crest.job.UsageException;
+import org.crest.UsageException;
 import org.crest.model.CheckpointConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

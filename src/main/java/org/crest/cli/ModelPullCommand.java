@@ -3,7 +3,7 @@ package org.crest.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.crest.job.UsageException;
+import org.crest.UsageException;
 import org.crest.model.CheckpointConverter;
 import org.crest.model.HubClient;
 import org.crest.model.HubModels;

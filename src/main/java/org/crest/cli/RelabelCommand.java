@@ -1,9 +1,10 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.crest.job.EvalOptions;
-import org.crest.job.RelabelJob;
+import org.crest.evaluate.EvalOptions;
+import org.crest.evaluate.RelabelJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

@@ -1,5 +1,6 @@
 package org.crest.inference;
 
+import org.crest.ModelException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -63,7 +64,7 @@ public final class ModelBundle implements Serializable {
     return open(dir, false);
   }
 
-  static ModelBundle open(Path dir, boolean demo) {
+  public static ModelBundle open(Path dir, boolean demo) {
     if (!Files.isDirectory(dir)) {
       throw new ModelException("Cannot load model bundle: " + dir + " is not a directory (a bundle is a directory "
           + "with model.onnx, tokenizer.json and config.json, as Hugging Face optimum's ONNX export writes it)");

@@ -1,5 +1,6 @@
 package org.crest.inference;
 
+import org.crest.ModelException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;

@@ -1,6 +1,6 @@
 package org.crest.io;
 
-import org.crest.job.UsageException;
+import org.crest.UsageException;
 
 /**
  * An input file cannot be read as it is (exit code 2, like every {@link UsageException}). The message

@@ -39,7 +39,7 @@ import org.apache.spark.sql.types.StructType;
 import org.crest.io.FileCheck.InputFile;
 import org.crest.io.FileCheck.Shape;
 import org.crest.io.FileCheck.Verdict;
-import org.crest.job.UsageException;
+import org.crest.UsageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

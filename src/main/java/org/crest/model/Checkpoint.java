@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 
 /**
  * A Hugging Face checkpoint directory as {@code save_pretrained} writes it: {@code config.json},

@@ -20,7 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

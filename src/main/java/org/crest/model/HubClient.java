@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

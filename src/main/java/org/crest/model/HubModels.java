@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -15,7 +15,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 
 /**
  * A reader of the safetensors format (huggingface/safetensors): an unsigned 64-bit little-endian

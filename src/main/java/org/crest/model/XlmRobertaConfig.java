@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 
 /**
  * The parts of a Hugging Face XLM-RoBERTa (or RoBERTa) {@code config.json} that shape the graph. Only what

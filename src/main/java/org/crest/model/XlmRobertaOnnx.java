@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 
 /**
  * Builds the ONNX graph of Hugging Face's {@code XLMRobertaForSequenceClassification} (output {@code logits})

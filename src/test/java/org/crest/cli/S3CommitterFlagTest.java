@@ -3,7 +3,7 @@ package org.crest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-import org.crest.job.S3Committers;
+import org.crest.spark.S3Committers;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

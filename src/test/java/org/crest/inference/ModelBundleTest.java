@@ -1,5 +1,6 @@
 package org.crest.inference;
 
+import org.crest.ModelException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

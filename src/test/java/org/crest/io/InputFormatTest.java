@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-import org.crest.job.UsageException;
+import org.crest.UsageException;
 import org.junit.jupiter.api.Test;
 
 class InputFormatTest {

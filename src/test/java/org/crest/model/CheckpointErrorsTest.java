@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import org.crest.Fixtures;
 import org.crest.cli.Main;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 import org.junit.jupiter.api.Test;
 
 /** Broken checkpoints and safetensors files: each fails with a message that says what is wrong. */

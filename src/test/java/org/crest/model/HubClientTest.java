@@ -34,7 +34,7 @@ import java.util.stream.Stream;
 import org.crest.Fixtures;
 import org.crest.inference.Device;
 import org.crest.inference.ModelBundle;
-import org.crest.inference.ModelException;
+import org.crest.ModelException;
 import org.crest.inference.ModelSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -543,11 +543,11 @@ class HubClientTest {
 
   @Test
   void modelResolverPullsHfSpecsOnceThenUsesTheCache() {
-    ModelBundle b = org.crest.inference.ModelResolver.resolveHub("hf:test/tiny", null, client(false));
+    ModelBundle b = org.crest.model.ModelResolver.resolveHub("hf:test/tiny", null, client(false));
     assertThat(b.dir().toAbsolutePath().normalize())
         .isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification").toAbsolutePath().normalize());
     int before = hits.get();
-    ModelBundle again = org.crest.inference.ModelResolver.resolveHub("hf:test/tiny@main", null, client(false));
+    ModelBundle again = org.crest.model.ModelResolver.resolveHub("hf:test/tiny@main", null, client(false));
     assertThat(again.dir()).isEqualTo(b.dir());
     assertThat(hits.get()).isEqualTo(before);
   }

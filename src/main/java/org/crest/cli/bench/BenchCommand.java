@@ -1,0 +1,226 @@
+package org.crest.cli.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.crest.inference.Device;
+import org.crest.inference.LengthBatcher;
+import org.crest.inference.ModelBundle;
+import org.crest.model.ModelResolver;
+import org.crest.inference.ModelSession;
+import org.crest.inference.Windowing;
+import org.crest.io.InputFormat;
+import org.crest.label.LabelJob;
+import org.crest.label.LabelOptions;
+import org.crest.label.LabelSummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code crest bench}: throughput of the label job against (a) the same model in a plain ONNX Runtime
+ * loop over the same token batches in one JVM (the ceiling) and (b) a naive baseline (fixed batches of
+ * 8 in input order, padded to the longest), on synthetic chat messages, in one run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Measure label throughput against a plain ONNX Runtime loop and a naive batching baseline.",
+        "Prints rows/s, tokens/s (real tokens: specials included, padding excluded), padding efficiency",
+        "and ratios. Figures vary ±20% between runs on shared machines: compare ratios within one run."})
+public final class BenchCommand implements Callable<Integer> {
+  @Option(names = {"-m", "--model"}, defaultValue = "demo", description = "Model bundle folder or demo.")
+  String model;
+
+  @Option(names = "--rows", defaultValue = "2000", description = "Synthetic messages. Default: ${DEFAULT-VALUE}.")
+  int rows;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic messages.")
+  long seed;
+
+  @Option(names = "--master", defaultValue = "local[2]", description = "Spark master. Default: ${DEFAULT-VALUE}.")
+  String master;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "Intra-op threads of the plain loops. Default 0: the cores of --master (local[N]), else 1.")
+  int threads;
+
+  @Option(names = "--partitions", defaultValue = "0",
+      description = "Partitions the job scores in. Default 0: 4 × the plain-loop threads.")
+  int partitions;
+
+  @Option(names = "--batch-tokens", defaultValue = "4096") int batchTokens;
+  @Option(names = "--max-batch-size", defaultValue = "64") int maxBatchSize;
+  @Option(names = "--chunk-rows", defaultValue = "4096") int chunkRows;
+  @Option(names = "--max-tokens", defaultValue = "512") int maxTokens;
+  @Option(names = "--window-stride", defaultValue = "256") int windowStride;
+
+  @Option(names = "--report", description = "Also write the figures as JSON to this file.")
+  Path report;
+
+  @Override
+  public Integer call() throws Exception {
+    int cores = threads > 0 ? threads : coresOf(master);
+    int parts = partitions > 0 ? partitions : 4 * cores;
+    ModelBundle bundle = ModelResolver.resolve(model);
+    Path dir = Files.createTempDirectory("crest-bench-");
+    List<String> texts = SyntheticChats.messages(rows, seed);
+    Path input = dir.resolve("chats.jsonl");
+    writeJsonl(input, texts);
+    System.out.printf("crest bench: %d synthetic messages, model %s, master %s, %d plain-loop thread(s), %d partitions%n",
+        rows, bundle.id(), master, cores, parts);
+
+    // (a) and (b): one session with all cores, outside Spark, on pre-tokenized windows
+    Windowing windowing = new Windowing(maxTokens, windowStride, bundle.bosId(), bundle.eosId());
+    long t = System.nanoTime();
+    ModelSession plain = ModelSession.create(bundle, ModelSession.Kind.CLASSIFIER, Device.CPU, cores, -1);
+    double sessionSeconds = (System.nanoTime() - t) / 1e9;
+    List<long[]> windows = new ArrayList<>();
+    for (String s : texts) {
+      windows.addAll(windowing.windows(plain.tokenize(s)));
+    }
+    System.out.printf("session creation (plain loop): %.1f s; %d windows, %d real tokens%n", sessionSeconds,
+        windows.size(), windows.stream().mapToLong(x -> x.length).sum());
+    Loop ceiling = plainLoop(plain, windows, new LengthBatcher(batchTokens, maxBatchSize), chunkRows);
+    System.out.printf("(a) plain loop done in %.1f s%n", ceiling.seconds);
+    Loop naive = naiveLoop(plain, windows, 8);
+    System.out.printf("(b) naive loop done in %.1f s%n", naive.seconds);
+    plain.close();
+
+    // the job: warm the executor's session on a few rows, then measure
+    SparkSession spark = SparkSession.builder().appName("crest bench").master(master)
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").getOrCreate();
+    LabelSummary job;
+    try {
+      Path warm = dir.resolve("warm.jsonl");
+      writeJsonl(warm, texts.subList(0, Math.min(32, texts.size())));
+      LabelJob.run(spark, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
+      job = LabelJob.run(spark, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+    } finally {
+      spark.stop();
+    }
+    double jobRows = job.rowsLabeled() / job.labelSeconds();
+    double jobTokens = job.modelTokens() / job.labelSeconds();
+
+    System.out.printf("%-34s %10s %12s %10s %8s%n", "", "rows/s", "tokens/s", "padding", "batches");
+    System.out.printf("%-34s %10.1f %12.0f %10.3f %8d%n", "label job (Spark, " + master + ")", jobRows, jobTokens,
+        job.paddingEfficiency(), job.batches());
+    System.out.printf("%-34s %10.1f %12.0f %10.3f %8d%n", "(a) plain ORT loop, same batches", rows / ceiling.seconds,
+        ceiling.real / ceiling.seconds, (double) ceiling.real / ceiling.computed, ceiling.batches);
+    System.out.printf("%-34s %10.1f %12.0f %10.3f %8d%n", "(b) naive: 8 per batch, input order", rows / naive.seconds,
+        naive.real / naive.seconds, (double) naive.real / naive.computed, naive.batches);
+    double vsCeiling = jobTokens / (ceiling.real / ceiling.seconds);
+    double vsNaive = jobTokens / (naive.real / naive.seconds);
+    System.out.printf("job / plain loop = %.2f×, job / naive = %.2f×, plain loop / naive = %.2f×%n", vsCeiling, vsNaive,
+        (ceiling.real / ceiling.seconds) / (naive.real / naive.seconds));
+    System.out.printf("windows %d, real tokens %d, job label pass %.1f s (Spark read, validate, score, write)%n",
+        windows.size(), ceiling.real, job.labelSeconds());
+    System.out.printf("peak RSS of this JVM (driver and local executors): %s; heap max %d MB%n", peakRss(),
+        Runtime.getRuntime().maxMemory() >> 20);
+    if (report != null) {
+      new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), Map.of(
+          "model", bundle.id(), "rows", rows, "master", master, "plain_threads", cores, "partitions", parts,
+          "job", Map.of("rows_per_s", jobRows, "tokens_per_s", jobTokens, "padding", job.paddingEfficiency()),
+          "plain", Map.of("rows_per_s", rows / ceiling.seconds, "tokens_per_s", ceiling.real / ceiling.seconds,
+              "padding", (double) ceiling.real / ceiling.computed),
+          "naive", Map.of("rows_per_s", rows / naive.seconds, "tokens_per_s", naive.real / naive.seconds,
+              "padding", (double) naive.real / naive.computed),
+          "ratios", Map.of("job_vs_plain", vsCeiling, "job_vs_naive", vsNaive)));
+    }
+    return 0;
+  }
+
+  private LabelOptions options(Path in, Path out, String bundleDir, int parts) {
+    return new LabelOptions(List.of(in.toString()), out.toString(), InputFormat.JSON, "text", null, java.util.Set.of(),
+        bundleDir, null, 0.5, maxTokens, windowStride, batchTokens, maxBatchSize, chunkRows, Device.CPU, 0, false,
+        parts);
+  }
+
+  record Loop(double seconds, long real, long computed, int batches) {}
+
+  /** (a): windows in chunks of the job's size, length-sorted batches by token budget, straight into ORT. */
+  static Loop plainLoop(ModelSession s, List<long[]> windows, LengthBatcher batcher, int chunk) {
+    long real = 0;
+    long computed = 0;
+    int batches = 0;
+    long t = System.nanoTime();
+    for (int from = 0; from < windows.size(); from += chunk) {
+      List<long[]> part = windows.subList(from, Math.min(windows.size(), from + chunk));
+      int[] lengths = part.stream().mapToInt(x -> x.length).toArray();
+      for (int[] b : batcher.batches(lengths)) {
+        List<long[]> batch = new ArrayList<>(b.length);
+        for (int i : b) {
+          batch.add(part.get(i));
+        }
+        long[] rc = runPadded(s, batch);
+        real += rc[0];
+        computed += rc[1];
+        batches++;
+      }
+    }
+    return new Loop((System.nanoTime() - t) / 1e9, real, computed, batches);
+  }
+
+  /** (b): fixed batches of {@code size} windows in input order, padded to the longest in each. */
+  static Loop naiveLoop(ModelSession s, List<long[]> windows, int size) {
+    long real = 0;
+    long computed = 0;
+    int batches = 0;
+    long t = System.nanoTime();
+    for (int from = 0; from < windows.size(); from += size) {
+      long[] rc = runPadded(s, windows.subList(from, Math.min(windows.size(), from + size)));
+      real += rc[0];
+      computed += rc[1];
+      batches++;
+    }
+    return new Loop((System.nanoTime() - t) / 1e9, real, computed, batches);
+  }
+
+  private static long[] runPadded(ModelSession s, List<long[]> batch) {
+    int[] all = java.util.stream.IntStream.range(0, batch.size()).toArray();
+    ModelSession.Batch run = s.runPadded(batch, all);
+    return new long[] {batch.stream().mapToLong(x -> x.length).sum(), run.computedTokens()};
+  }
+
+  /** VmHWM from /proc/self/status (Linux), or "n/a". */
+  static String peakRss() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          return (kb >> 10) + " MB";
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux
+    }
+    return "n/a";
+  }
+
+  static int coresOf(String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)]").matcher(master);
+    if (m.matches()) {
+      return Integer.parseInt(m.group(1));
+    }
+    return master.equals("local[*]") ? Runtime.getRuntime().availableProcessors() : 1;
+  }
+
+  private static void writeJsonl(Path p, List<String> texts) {
+    ObjectMapper json = new ObjectMapper();
+    try (BufferedWriter w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
+      for (int i = 0; i < texts.size(); i++) {
+        w.write(json.writeValueAsString(Map.of("id", "s" + i, "text", texts.get(i))));
+        w.newLine();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package org.crest.label;
+
+import org.crest.spark.JobSupport;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.crest.inference.Classifier;
+import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelSession;
+import org.crest.inference.SessionCache;
+
+/**
+ * Executor side of {@code label}: per partition, rows are taken in chunks of {@code chunkRows} (or
+ * {@link #MAX_CHUNK_CHARS} characters of text, whichever comes first),
+ * scored with the JVM's cached session, and emitted with the crest_* columns appended. Rows stream:
+ * memory holds one chunk at a time.
+ *
+ * <p>Every task reports its executor id, process id and how many sessions of this model its JVM has
+ * created ({@link Metrics#sessionsPerExecutor}), so the summary shows the sessions of every executor JVM even
+ * when tasks fail or are killed (an executor that dies before any of its tasks reports is missing).
+ *
+ * <p><b>Test hook, off by default:</b> the Spark setting {@value #FAULT_CONF} injects faults for the
+ * fault-tolerance tests (StandaloneClusterIT). Its value is a comma-separated list of
+ * <ul>
+ *   <li>{@code fail-once:P}: attempt 0 of partition P throws after it has handed its first chunk of rows
+ *       to the writer, so Spark must discard the partial output and retry the task;</li>
+ *   <li>{@code slow:P:MILLIS}: attempt 0 of partition P sleeps MILLIS at that same point (a straggler for
+ *       speculative execution, or a window in which a test kills the executor), after logging
+ *       {@value #SLOW_MARKER} to the executor's log.</li>
+ * </ul>
+ * Later attempts (retries, speculative copies) run normally. Partitions with no valid rows never reach
+ * the fault point.
+ */
+public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * A chunk also ends once its texts reach this many characters (about 250k tokens), so a partition
+   * with many very long texts holds a bounded amount of tokens and windows at a time.
+   */
+  static final int MAX_CHUNK_CHARS = 1 << 20;
+
+  private final ModelBundle bundle;
+  private final String shippedAs; // name under SparkFiles, or null to use the bundle's own path
+  private final ScoringSettings settings;
+  private final int textIndex;
+  private final Metrics metrics;
+
+  /** Spark setting read by the test hook (see the class comment). */
+  static final String FAULT_CONF = "spark.crest.test.fault";
+  /** Logged by the slow fault when it starts sleeping. */
+  static final String SLOW_MARKER = "crest test fault: slow partition";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScorePartition.class);
+
+  /** Accumulators the driver reads for the summary (exact on success; retried tasks add again). */
+  static final class Metrics implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final LongAccumulator realTokens;
+    final LongAccumulator computedTokens;
+    final LongAccumulator batches;
+    final LongAccumulator sessions;
+    /** One "executorId TAB pid TAB sessions of this model in that JVM" per task, failed and killed ones too. */
+    final CollectionAccumulator<String> sessionReports;
+
+    Metrics(org.apache.spark.SparkContext sc) {
+      realTokens = sc.longAccumulator("crest.tokens.real");
+      computedTokens = sc.longAccumulator("crest.tokens.computed");
+      batches = sc.longAccumulator("crest.batches");
+      sessions = sc.longAccumulator("crest.sessions.created");
+      // counts failed and killed tasks too (a plain collectionAccumulator drops them): a speculative original
+      // that was killed, or an attempt that failed, still created its JVM's session
+      sessionReports = new CollectionAccumulator<>();
+      sessionReports.register(sc, scala.Option.apply("crest.sessions.per_executor"), true);
+    }
+
+    /**
+     * Sessions of the model created per executor (its id; "driver" in local mode): the most any of its
+     * tasks saw, so a session made by a task that later failed or was killed still counts. Warns about an executor that
+     * created more than one, which means the model was loaded again in the same JVM.
+     */
+    Map<String, Long> sessionsPerExecutor(String modelId) {
+      Map<String, Long> out = new TreeMap<>();
+      Map<String, String> pids = new TreeMap<>();
+      for (String report : sessionReports.value()) {
+        String[] f = report.split("\t", 3);
+        out.merge(f[0], Long.parseLong(f[2]), Math::max);
+        pids.put(f[0], f[1]);
+      }
+      out.forEach((executor, n) -> {
+        if (n > 1) {
+          LOG.warn("Executor {} (pid {}) created {} ONNX Runtime sessions for model {}; one per executor JVM is "
+              + "expected, so it loaded the model again (another copy, device or thread setting)", executor,
+              pids.get(executor), n, modelId);
+        }
+      });
+      return out;
+    }
+  }
+
+  ScorePartition(ModelBundle bundle, String shippedAs, ScoringSettings settings, int textIndex, Metrics metrics) {
+    this.bundle = bundle;
+    this.shippedAs = shippedAs;
+    this.settings = settings;
+    this.textIndex = textIndex;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> rows) {
+    ModelBundle local = JobSupport.localBundle(bundle, shippedAs);
+    ModelSession session = SessionCache.get(local, ModelSession.Kind.CLASSIFIER, settings.device(),
+        settings.intraOpThreads(), JobSupport.assignedGpu(), () -> metrics.sessions.add(1));
+    SparkEnv env = SparkEnv.get();
+    metrics.sessionReports.add((env == null ? "driver" : env.executorId()) + "\t" + ProcessHandle.current().pid()
+        + "\t" + SessionCache.created(local.sha256(), ModelSession.Kind.CLASSIFIER));
+    Classifier classifier = new Classifier(session, settings.windowing(local.bosId(), local.eosId()),
+        settings.batcher(), settings.unsafeIndex());
+    return new Chunks(rows, classifier, bundle.id(), Fault.forThisTask(env));
+  }
+
+  /** The test hook's fault for this task attempt, or null (see the class comment). */
+  record Fault(boolean fail, long sleepMillis) {
+    static Fault forThisTask(SparkEnv env) {
+      TaskContext tc = TaskContext.get();
+      String spec = env == null ? "" : env.conf().get(FAULT_CONF, "").trim();
+      if (tc == null || spec.isEmpty() || tc.attemptNumber() != 0) {
+        return null;
+      }
+      for (String item : spec.split(",")) {
+        String[] f = item.trim().split(":");
+        boolean fail = f[0].equals("fail-once") && f.length == 2;
+        if (!fail && !(f[0].equals("slow") && f.length == 3)) {
+          throw new IllegalArgumentException("Cannot read " + FAULT_CONF + ": expected fail-once:PARTITION or "
+              + "slow:PARTITION:MILLIS (" + item + ")");
+        }
+        try {
+          if (Integer.parseInt(f[1]) == tc.partitionId()) {
+            return new Fault(fail, fail ? 0 : Long.parseLong(f[2]));
+          }
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("Cannot read " + FAULT_CONF + ": not a number in (" + item + ")", e);
+        }
+      }
+      return null;
+    }
+
+    void strike() {
+      TaskContext tc = TaskContext.get();
+      if (fail) {
+        throw new IllegalStateException("crest test fault: failing attempt 0 of partition " + tc.partitionId()
+            + " (" + FAULT_CONF + ")");
+      }
+      LOG.warn("{} {} attempt 0: sleeping {} ms in pid {}", SLOW_MARKER, tc.partitionId(), sleepMillis,
+          ProcessHandle.current().pid());
+      long end = System.nanoTime() + sleepMillis * 1_000_000L;
+      try {
+        while (System.nanoTime() < end) {
+          Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
+          tc.killTaskIfInterrupted();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        tc.killTaskIfInterrupted();
+        throw new IllegalStateException("crest test fault: interrupted", e);
+      }
+    }
+  }
+
+  private final class Chunks implements Iterator<Row> {
+    private final Iterator<Row> in;
+    private final Classifier classifier;
+    private final String modelId;
+    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private Fault fault; // test hook, null unless configured for this attempt
+    private long emitted;
+
+    Chunks(Iterator<Row> in, Classifier classifier, String modelId, Fault fault) {
+      this.in = in;
+      this.classifier = classifier;
+      this.modelId = modelId;
+      this.fault = fault;
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (ready.isEmpty() && fault != null && emitted > 0) {
+        Fault f = fault;
+        fault = null;
+        f.strike();
+      }
+      if (ready.isEmpty() && in.hasNext()) {
+        fill();
+      }
+      return !ready.isEmpty();
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      emitted++;
+      return ready.poll();
+    }
+
+    private void fill() {
+      List<Row> chunk = new ArrayList<>(settings.chunkRows());
+      List<String> texts = new ArrayList<>(settings.chunkRows());
+      long chars = 0;
+      while (chunk.size() < settings.chunkRows() && chars < MAX_CHUNK_CHARS && in.hasNext()) {
+        Row r = in.next();
+        chunk.add(r);
+        String text = r.getString(textIndex);
+        texts.add(text);
+        chars += text.length();
+      }
+      Classifier.Scores s = classifier.score(texts);
+      metrics.realTokens.add(s.realTokens);
+      metrics.computedTokens.add(s.computedTokens);
+      metrics.batches.add(s.batches);
+      for (int i = 0; i < chunk.size(); i++) {
+        Row r = chunk.get(i);
+        Object[] v = new Object[r.length() + 5];
+        for (int j = 0; j < r.length(); j++) {
+          v[j] = r.get(j);
+        }
+        double p = s.pUnsafe[i];
+        v[r.length()] = p;
+        v[r.length() + 1] = p >= settings.threshold() ? "unsafe" : "safe";
+        v[r.length() + 2] = s.windows[i];
+        v[r.length() + 3] = s.tokens[i];
+        v[r.length() + 4] = modelId;
+        ready.add(RowFactory.create(v));
+      }
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package org.crest.cluster;
+
+import org.crest.UsageException;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.crest.Fixtures;
+import org.crest.SparkTestSession;
+import org.crest.inference.Device;
+import org.crest.io.InputFormat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * crest cluster on the fixture embedder: centroids against the PyTorch references, outputs, determinism
+ * and edge cases. The corpus is the 118 reference items; the 3 rows marked tokenizer_divergence are left
+ * out (DJL tokenises them differently), as are the 2 blank texts the job skips by design, so the expected
+ * centroid of a language that lost a row is the mean of its remaining reference embeddings.
+ */
+class ClusterJobTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static SparkSession spark;
+  private static Path corpus;
+  private static Map<String, List<double[]>> expectedByLang = new HashMap<>();
+  private static java.util.Set<String> complete = new java.util.HashSet<>();
+  private static JsonNode torchCentroids;
+  private static Path outA;
+  private static ClusterSummary summaryA;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    spark = SparkTestSession.get();
+    Path dir = Fixtures.tempDir("cluster-in");
+    corpus = dir.resolve("corpus.jsonl");
+    List<String> lines = new ArrayList<>();
+    Map<String, Integer> all = new HashMap<>();
+    Map<String, Integer> kept = new HashMap<>();
+    for (JsonNode r : Fixtures.jsonLines(Fixtures.ROOT.resolve("reference/tiny_embedder.jsonl"))) {
+      String lang = r.get("lang").asText();
+      all.merge(lang, 1, Integer::sum);
+      if (r.hasNonNull("tokenizer_divergence") || r.get("text").asText().isBlank()) {
+        continue;
+      }
+      kept.merge(lang, 1, Integer::sum);
+      ObjectNode o = JSON.createObjectNode().put("id", r.get("id").asText()).put("text", r.get("text").asText())
+          .put("lang", lang);
+      lines.add(JSON.writeValueAsString(o));
+      double[] e = new double[r.get("embedding").size()];
+      for (int i = 0; i < e.length; i++) {
+        e[i] = r.get("embedding").get(i).asDouble();
+      }
+      expectedByLang.computeIfAbsent(lang, x -> new ArrayList<>()).add(e);
+    }
+    all.forEach((l, n) -> {
+      if (n.equals(kept.get(l))) {
+        complete.add(l);
+      }
+    });
+    lines.add("{\"id\": \"nolang1\", \"text\": \"a sentence without a language\"}");
+    lines.add("{\"id\": \"nolang2\", \"text\": \"null language\", \"lang\": null}");
+    lines.add("{\"id\": \"nolang3\", \"text\": \"blank language\", \"lang\": \"  \"}");
+    lines.add("{\"id\": \"blank\", \"text\": \"   \", \"lang\": \"en\"}");
+    Files.write(corpus, lines);
+    torchCentroids = Fixtures.json(Fixtures.ROOT.resolve("reference/tiny_centroids.json"));
+    outA = Fixtures.tempDir("cluster-a").resolve("out");
+    summaryA = ClusterJob.run(spark, options(outA, null, ClusterOptions.Level.LANGUAGE));
+  }
+
+  static ClusterOptions options(Path out, Integer k, ClusterOptions.Level level) {
+    return new ClusterOptions(List.of(corpus.toString()), out.toString(), InputFormat.AUTO, "text", "lang",
+        "demo-embedder", k, 2, 6, 2, 42, 50, level, 0, 11, 512, 4096, 64, 64, Device.CPU, 1, false,
+        "test");
+  }
+
+  @Test
+  void centroidsEqualThePyTorchCentroids() {
+    List<Row> rows = spark.read().parquet(outA.resolve("centroids").toString()).collectAsList();
+    assertThat(rows).hasSize(expectedByLang.size());
+    int againstJson = 0;
+    for (Row r : rows) {
+      String lang = r.getString(r.fieldIndex("language"));
+      List<Double> c = r.getList(r.fieldIndex("centroid"));
+      double[] actual = c.stream().mapToDouble(Double::doubleValue).toArray();
+      List<double[]> es = expectedByLang.get(lang);
+      double[] expected = new double[actual.length];
+      for (double[] e : es) {
+        for (int i = 0; i < e.length; i++) {
+          expected[i] += e[i] / es.size();
+        }
+      }
+      assertThat(r.getLong(r.fieldIndex("sentences"))).as(lang).isEqualTo(es.size());
+      if (complete.contains(lang)) {
+        JsonNode t = torchCentroids.get(lang);
+        for (int i = 0; i < expected.length; i++) {
+          expected[i] = t.get(i).asDouble();
+        }
+        againstJson++;
+      }
+      double maxDiff = 0;
+      for (int i = 0; i < actual.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+      }
+      assertThat(maxDiff).as("max |diff| of the %s centroid", lang).isLessThan(1e-4);
+      assertThat(1 - Vectors.cosineDistance(actual, expected)).as("cosine of %s", lang).isGreaterThanOrEqualTo(0.9999);
+    }
+    assertThat(againstJson).as("languages compared with tiny_centroids.json directly").isGreaterThanOrEqualTo(40);
+  }
+
+  @Test
+  void aOneSentenceLanguageHasItsSentenceAsCentroid() throws IOException {
+    assertThat(expectedByLang.get("cs")).hasSize(1);
+    String csv = Files.readString(outA.resolve("clusters.csv"));
+    assertThat(csv).containsPattern("(?m)^cs,\\d+,[0-9.]+,1,1.0000$");
+  }
+
+  @Test
+  void countsSkippedRowsAndWritesEveryOutput() throws IOException {
+    assertThat(summaryA.skipReasons()).containsEntry(ClusterJob.MISSING_LANGUAGE, 3L)
+        .containsEntry(ClusterJob.EMPTY_TEXT, 1L);
+    int sentences = expectedByLang.values().stream().mapToInt(List::size).sum();
+    assertThat(summaryA.rowsIn()).isEqualTo(sentences + 4);
+    assertThat(summaryA.rowsEmbedded()).isEqualTo(sentences);
+    assertThat(summaryA.rowsOverCap()).isZero();
+    assertThat(summaryA.languagesClustered()).isEqualTo(expectedByLang.size());
+    assertThat(summaryA.kSwept()).containsExactly(2, 3, 4, 5, 6);
+    assertThat(summaryA.k()).isBetween(2, 6);
+    for (String f : new String[] {"clusters.csv", "k_sweep.csv", "train_languages.csv", "report.md",
+        "centroids.svg", "excluded_languages.csv", ClusterJob.SUMMARY_FILE}) {
+      assertThat(outA.resolve(f)).as(f).isRegularFile();
+    }
+    assertThat(Files.readAllLines(outA.resolve("clusters.csv"))).hasSize(expectedByLang.size() + 1);
+    List<String> sweep = Files.readAllLines(outA.resolve("k_sweep.csv"));
+    assertThat(sweep).hasSize(6);
+    assertThat(sweep.stream().filter(l -> l.contains("chosen")).count()).isEqualTo(1);
+    assertThat(ImageIO.read(outA.resolve("centroids.png").toFile()).getWidth()).isEqualTo(1100);
+    assertThat(Files.readString(outA.resolve("centroids.svg"))).contains(">sw</text>").startsWith("<svg");
+    String report = Files.readString(outA.resolve("report.md"));
+    assertThat(report).contains("## Clusters (as the paper's Table 8)", "Adjusted Rand index over them",
+        "## Training languages", "demo embedder");
+    assertThat(summaryA.paperSharedLanguages()).isGreaterThanOrEqualTo(30);
+    List<String> train = Files.readAllLines(outA.resolve("train_languages.csv"));
+    assertThat(train.size() - 1).isBetween(summaryA.k(), 2 * summaryA.k());
+  }
+
+  @Test
+  void sameSeedGivesIdenticalClusters() throws IOException {
+    Path outB = Fixtures.tempDir("cluster-b").resolve("out");
+    ClusterJob.run(spark, options(outB, null, ClusterOptions.Level.LANGUAGE));
+    assertThat(Files.readString(outB.resolve("clusters.csv"))).isEqualTo(Files.readString(outA.resolve("clusters.csv")));
+    assertThat(Files.readString(outB.resolve("k_sweep.csv"))).isEqualTo(Files.readString(outA.resolve("k_sweep.csv")));
+  }
+
+  @Test
+  void tooFewLanguagesForKIsAUsageError() {
+    Path out = Fixtures.tempDir("cluster-k").resolve("out");
+    assertThatThrownBy(() -> ClusterJob.run(spark, options(out, 60, ClusterOptions.Level.LANGUAGE)))
+        .isInstanceOf(UsageException.class).hasMessageContaining("Cannot cluster: --k 60 needs at least 61 languages");
+  }
+
+  @Test
+  void zeroAndEmptyCentroidsAreLeftOutAndReported() {
+    List<ClusterJob.LanguageCentroid> cs = new ArrayList<>();
+    cs.add(new ClusterJob.LanguageCentroid("a1", 1, 0, 0, 1, 0, new double[] {1, 0.1, 0}));
+    cs.add(new ClusterJob.LanguageCentroid("a2", 1, 0, 0, 1, 0, new double[] {1, 0, 0.1}));
+    cs.add(new ClusterJob.LanguageCentroid("b1", 2, 0, 0, 1, 0, new double[] {0, 1, 0.1}));
+    cs.add(new ClusterJob.LanguageCentroid("b2", 3, 0, 0, 1, 0, new double[] {0.1, 1, 0}));
+    cs.add(new ClusterJob.LanguageCentroid("zero", 2, 0, 2, 1, 0, new double[] {0, 0, 0}));
+    cs.add(new ClusterJob.LanguageCentroid("nan", 0, 2, 0, 1, 0, null));
+    ClusterJob.Clustering c = ClusterJob.cluster(spark, cs, options(outA, 2, ClusterOptions.Level.LANGUAGE));
+    assertThat(c.excluded()).containsOnlyKeys("zero", "nan");
+    assertThat(c.excluded().get("zero")).startsWith(ClusterJob.ZERO_CENTROID);
+    assertThat(c.assigned()).extracting(a -> a.language() + "=" + a.cluster())
+        .containsExactly("a1=1", "a2=1", "b1=2", "b2=2");
+    assertThat(c.kMethod()).isEqualTo("fixed by --k");
+  }
+
+  @Test
+  void sentenceLevelAssignsLanguagesByMajority() throws IOException {
+    Path out = Fixtures.tempDir("cluster-s").resolve("out");
+    ClusterSummary s = ClusterJob.run(spark, options(out, 3, ClusterOptions.Level.SENTENCE));
+    assertThat(s.k()).isEqualTo(3);
+    assertThat(Files.readAllLines(out.resolve("clusters.csv"))).hasSize(expectedByLang.size() + 1);
+    long sentences = spark.read().parquet(out.resolve("sentence_clusters").toString()).count();
+    assertThat(sentences).isEqualTo(s.rowsEmbedded());
+    Iterator<Row> it = spark.read().parquet(out.resolve("sentence_clusters").toString())
+        .groupBy("cluster").count().toLocalIterator();
+    int clusters = 0;
+    while (it.hasNext()) {
+      assertThat(it.next().getInt(0)).isBetween(1, 3);
+      clusters++;
+    }
+    assertThat(clusters).isEqualTo(3);
+  }
+}
