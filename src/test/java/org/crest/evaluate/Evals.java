@@ -13,6 +13,6 @@ public final class Evals {
       String datasetCol, Map<String, String> labelMap, double threshold) {
     BenchmarkOptions b = new BenchmarkOptions(List.of(input), InputFormat.AUTO, preset, null, null, langCol,
         datasetCol, labelMap, null);
-    return new EvalOptions(b, output, false, model, null, threshold, 512, 256, 4096, 64, Device.CPU, 0);
+    return new EvalOptions(b, output, false, model, null, threshold, 512, 256, 4096, 64, 4096, Device.CPU, 0, 0);
   }
 }
