@@ -1,6 +1,7 @@
 package org.crest.cli;
 
 import org.crest.inference.Device;
+import org.crest.label.LabelOptions;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
@@ -35,6 +36,12 @@ public final class BatchOptions {
   @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
       description = "ONNX Runtime threads per task. Default 0: spark.task.cpus, so tasks never oversubscribe cores.")
   int intraOpThreads;
+
+  /** Sets the batching fields of a label job's options. */
+  public LabelOptions.Builder applyTo(LabelOptions.Builder b) {
+    return b.maxTokens(maxTokens).batchTokens(batchTokens).maxBatchSize(maxBatchSize).chunkRows(chunkRows)
+        .device(device).intraOpThreads(intraOpThreads);
+  }
 
   public int maxTokens() {
     return maxTokens;

@@ -6,6 +6,7 @@ import org.crest.evaluate.BenchmarkOptions;
 import org.crest.evaluate.LabelMapping;
 import org.crest.evaluate.Preset;
 import org.crest.evaluate.EvalOptions;
+import org.crest.label.LabelOptions;
 import org.crest.UsageException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,9 +71,7 @@ public final class BenchmarkCliOptions {
     LabelMapping.of(labelMap); // validates the values
     BenchmarkOptions b = new BenchmarkOptions(input.inputs(), input.format(), Preset.parse(preset), textCol, labelCol,
         langCol, datasetCol, labelMap, languageGroups);
-    BatchOptions batch = scoring.batch();
-    return new EvalOptions(b, output.output(), m.overwrite(), model.model(), model.unsafeLabel(), threshold,
-        batch.maxTokens(), scoring.windowStride(), batch.batchTokens(), batch.maxBatchSize(), batch.chunkRows(),
-        batch.device(), batch.intraOpThreads(), repartition);
+    return new EvalOptions(b, output.output(), m.overwrite(),
+        scoring.applyTo(model.applyTo(LabelOptions.builder())).repartition(repartition).build());
   }
 }

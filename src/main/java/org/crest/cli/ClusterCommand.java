@@ -149,9 +149,14 @@ public final class ClusterCommand implements Callable<Integer> {
     }
     String cmd = spec == null ? "" : "crest " + String.join(" ", spec.commandLine().getParseResult()
         .originalArgs());
-    return new ClusterOptions(input.inputs(), output.output(), input.format(), textCol, langCol, embedder, kk, kMin,
-        kMax, seeds, seed, maxIter, ClusterOptions.Level.parse(level), maxPerLanguage, twoFrom, batch.maxTokens(),
-        batch.batchTokens(), batch.maxBatchSize(), batch.chunkRows(), batch.device(), batch.intraOpThreads(),
-        m.overwrite(), cmd, detectLanguage);
+    return ClusterOptions.builder()
+        .inputs(input.inputs()).format(input.format()).output(output.output()).overwrite(m.overwrite())
+        .textCol(textCol).langCol(langCol).detectLanguage(detectLanguage).embedder(embedder)
+        .k(kk).kMin(kMin).kMax(kMax).seeds(seeds).seed(seed).maxIter(maxIter).level(ClusterOptions.Level.parse(level))
+        .maxSentencesPerLanguage(maxPerLanguage).twoRepresentativesFrom(twoFrom)
+        .maxTokens(batch.maxTokens()).batchTokens(batch.batchTokens()).maxBatchSize(batch.maxBatchSize())
+        .chunkRows(batch.chunkRows()).device(batch.device()).intraOpThreads(batch.intraOpThreads())
+        .commandLine(cmd)
+        .build();
   }
 }

@@ -182,9 +182,10 @@ public final class LabelCommand implements Callable<Integer> {
   LabelOptions options() {
     WriteMode m = WriteMode.parse(mode, resume);
     Set<String> r = new LinkedHashSet<>(roles);
-    BatchOptions b = scoring.batch();
-    return new LabelOptions(input.inputs(), output, input.format(), textCol, messagesCol, r, modelOptions.model(),
-        modelOptions.unsafeLabel(), modelOptions.threshold(), b.maxTokens(), scoring.windowStride(), b.batchTokens(),
-        b.maxBatchSize(), b.chunkRows(), b.device(), b.intraOpThreads(), m.overwrite(), repartition, detectLanguage);
+    return scoring.applyTo(modelOptions.applyTo(LabelOptions.builder()))
+        .inputs(input.inputs()).format(input.format()).output(output)
+        .textCol(textCol).messagesCol(messagesCol).roles(r)
+        .overwrite(m.overwrite()).repartition(repartition).detectLanguage(detectLanguage)
+        .build();
   }
 }

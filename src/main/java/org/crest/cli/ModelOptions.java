@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.label.LabelOptions;
 import picocli.CommandLine.Option;
 
 /** Which classifier and where its cut-off is (a picocli mixin): {@code --model}, {@code --unsafe-label}, {@code --threshold}. */
@@ -19,6 +20,11 @@ public final class ModelOptions {
       description = "A text is unsafe when crest_score >= P (evaluate writes the best one to thresholds.csv). "
           + "Default: ${DEFAULT-VALUE}.")
   double threshold;
+
+  /** Sets the model fields of a label job's options. */
+  public LabelOptions.Builder applyTo(LabelOptions.Builder b) {
+    return b.model(model).unsafeLabel(unsafeLabel).threshold(threshold);
+  }
 
   public String model() {
     return model;

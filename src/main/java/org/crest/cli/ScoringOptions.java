@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.label.LabelOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -14,6 +15,11 @@ public final class ScoringOptions {
       description = "Longer texts are split into windows starting every N tokens; the row's score is the "
           + "maximum over its windows. Default: ${DEFAULT-VALUE}.")
   int windowStride;
+
+  /** Sets the scoring fields of a label job's options. */
+  public LabelOptions.Builder applyTo(LabelOptions.Builder b) {
+    return batch.applyTo(b).windowStride(windowStride);
+  }
 
   public BatchOptions batch() {
     return batch;

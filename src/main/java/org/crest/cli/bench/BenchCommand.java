@@ -143,10 +143,8 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private LabelOptions options(Path in, Path out, String bundleDir, int parts) {
-    BatchOptions b = scoring.batch();
-    return new LabelOptions(List.of(in.toString()), out.toString(), InputFormat.JSON, "text", null, java.util.Set.of(),
-        bundleDir, model.unsafeLabel(), model.threshold(), b.maxTokens(), scoring.windowStride(), b.batchTokens(),
-        b.maxBatchSize(), b.chunkRows(), b.device(), b.intraOpThreads(), false, parts);
+    return scoring.applyTo(model.applyTo(LabelOptions.builder())).model(bundleDir)
+        .inputs(List.of(in.toString())).format(InputFormat.JSON).output(out.toString()).repartition(parts).build();
   }
 
   record Loop(double seconds, long real, long computed, int batches) {}

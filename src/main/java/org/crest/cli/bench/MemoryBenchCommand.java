@@ -24,7 +24,6 @@ import org.crest.io.InputFormat;
 import org.crest.label.LabelJob;
 import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
-import org.crest.cli.BatchOptions;
 import org.crest.cli.ModelOptions;
 import org.crest.cli.ScoringOptions;
 import org.crest.cli.SparkOptions;
@@ -118,11 +117,9 @@ public final class MemoryBenchCommand implements Callable<Integer> {
       System.gc();
       resetPeaks();
       Path out = dir.resolve("out");
-      BatchOptions b = scoring.batch();
-      LabelSummary s = LabelJob.run(session, new LabelOptions(List.of(input.toString()), out.toString(),
-          InputFormat.PARQUET, "text", null, java.util.Set.of(), bundle.dir().toString(), model.unsafeLabel(),
-          model.threshold(), b.maxTokens(), scoring.windowStride(), b.batchTokens(), b.maxBatchSize(), b.chunkRows(),
-          b.device(), b.intraOpThreads(), true, 0));
+      LabelSummary s = LabelJob.run(session, scoring.applyTo(model.applyTo(LabelOptions.builder()))
+          .model(bundle.dir().toString()).inputs(List.of(input.toString())).format(InputFormat.PARQUET)
+          .output(out.toString()).overwrite(true).build());
       long heapPeak = heapPeakBytes();
       String rss = BenchCommand.peakRss();
       long parts;
@@ -140,7 +137,7 @@ public final class MemoryBenchCommand implements Callable<Integer> {
         r.put("rows", rows);
         r.put("long_rows", longRows);
         r.put("long_tokens", longTokenCount);
-        r.put("chunk_rows", b.chunkRows());
+        r.put("chunk_rows", scoring.batch().chunkRows());
         r.put("model", bundle.id());
         r.put("heap_max_mb", Runtime.getRuntime().maxMemory() >> 20);
         r.put("heap_peak_mb", heapPeak >> 20);
