@@ -1,46 +1,44 @@
 package org.crest.cli;
 
-import org.crest.spark.SparkSessions;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.crest.inference.Device;
-import org.crest.io.InputFormat;
 import org.crest.cluster.ClusterJob;
 import org.crest.cluster.ClusterOptions;
 import org.crest.cluster.ClusterSummary;
 import org.crest.UsageException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
     name = "cluster",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     sortOptions = false,
     description = {
         "Cluster languages by their mean sentence embedding, as the CREST paper chose its training languages.",
         "",
-        "Each sentence is embedded with an XLM-R encoder (masked mean of the last hidden state, <s> and </s>",
-        "included; texts longer than --max-tokens are embedded from their first window). A language's centroid",
-        "is the mean of its sentence embeddings. K-Means with cosine distance (Spark MLlib) clusters the",
-        "L2-normalised centroids (--level language, the paper's method) or the sentences themselves (--level",
-        "sentence; a language then joins the cluster most of its sentences fall in). With --k auto, k is swept",
-        "from --k-min to min(--k-max, languages - 1) with --seeds seeds each (the lowest cost kept) and chosen",
-        "at the knee of the cost curve (Kneedle); the silhouette optimum is reported beside it.",
+        "Each sentence is embedded with an XLM-R encoder (masked mean of the last hidden state, <s> and </s> "
+            + "included; texts longer than --max-tokens are embedded from their first window). A language's centroid "
+            + "is the mean of its sentence embeddings. K-Means with cosine distance (Spark MLlib) clusters the "
+            + "L2-normalised centroids (--level language, the paper's method) or the sentences themselves (--level "
+            + "sentence; a language then joins the cluster most of its sentences fall in). With --k auto, k is swept "
+            + "from --k-min to min(--k-max, languages - 1) with --seeds seeds each (the lowest cost kept) and chosen "
+            + "at the knee of the cost curve (Kneedle); the silhouette optimum is reported beside it.",
         "",
-        "Writes to OUTPUT: clusters.csv, k_sweep.csv, train_languages.csv (1-2 per cluster, largest CC-100",
-        "pretraining size first), excluded_languages.csv, centroids/ (Parquet), centroids.png/.svg (PCA),",
-        "report.md (clusters like the paper's Table 8 and the agreement with it) and _crest_cluster_summary.json.",
-        "Rows without a language or text are skipped and counted; languages whose centroid is zero are left",
-        "out of K-Means and listed.",
+        "Writes to OUTPUT: clusters.csv, k_sweep.csv, train_languages.csv (1-2 per cluster, largest CC-100 "
+            + "pretraining size first), excluded_languages.csv, centroids/ (Parquet), centroids.png/.svg (PCA), "
+            + "report.md (clusters like the paper's Table 8 and the agreement with it) and "
+            + "_crest_cluster_summary.json. Rows without a language or text are skipped and counted; languages whose "
+            + "centroid is zero are left out of K-Means and listed.",
         ""},
     footer = {
         "",
         "Examples:",
-        "  ./spark-submit.sh cluster --input corpus.jsonl --output /tmp/clusters --embedder demo-embedder",
+        "  ./spark-submit.sh cluster --input examples/messages.jsonl --embedder demo-embedder --output /tmp/clusters",
         "  ./spark-submit.sh cluster --input s3a://bucket/multijail-100/ --lang-col language \\",
         "      --embedder /models/xlm-roberta-base-onnx --k 8 --output s3a://bucket/clusters",
         "",
@@ -48,22 +46,15 @@ import picocli.CommandLine.Spec;
 public final class ClusterCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-i", "--input"}, required = true, split = ",", paramLabel = "PATH",
-      description = "Corpus file(s) or folder(s), jsonl/csv/parquet: one sentence per row with its language.")
-  List<String> inputs;
+  @Mixin InputOptions input;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH", description = "Output folder.")
-  String output;
+  @Mixin OutputOptions output;
 
   @Option(names = {"-e", "--embedder"}, required = true, paramLabel = "MODEL",
       description = "An encoder bundle folder (model.onnx with a last_hidden_state output, tokenizer.json, "
           + "config.json: optimum-cli export onnx --task feature-extraction), or demo-embedder: the bundled tiny "
           + "random-weight fixture, whose clusters mean nothing.")
   String embedder;
-
-  @Option(names = "--format", defaultValue = "auto", converter = LabelCommand.FormatConverter.class,
-      paramLabel = "FMT", description = "auto (by extension), jsonl, csv or parquet. Default: ${DEFAULT-VALUE}.")
-  InputFormat format;
 
   @Option(names = "--text-col", defaultValue = "text", paramLabel = "COL",
       description = "Column holding the sentence. Default: ${DEFAULT-VALUE}.")
@@ -119,51 +110,16 @@ public final class ClusterCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   int twoFrom;
 
-  @Option(names = "--max-tokens", defaultValue = "512", paramLabel = "N",
-      description = "Longest input, <s> and </s> included; longer sentences are embedded from their first "
-          + "N-2 tokens. Default: ${DEFAULT-VALUE}.")
-  int maxTokens;
+  @Mixin BatchOptions batch;
 
-  @Option(names = "--batch-tokens", defaultValue = "4096", paramLabel = "N",
-      description = "Token budget of one model batch. Default: ${DEFAULT-VALUE}.")
-  int batchTokens;
-
-  @Option(names = "--max-batch-size", defaultValue = "64", paramLabel = "N",
-      description = "Most sentences in one model batch. Default: ${DEFAULT-VALUE}.")
-  int maxBatchSize;
-
-  @Option(names = "--chunk-rows", defaultValue = "4096", paramLabel = "N",
-      description = "Rows a task takes at a time and sorts by length. Default: ${DEFAULT-VALUE}.")
-  int chunkRows;
-
-  @Option(names = "--device", defaultValue = "auto", converter = LabelCommand.DeviceConverter.class,
-      paramLabel = "DEV", description = "auto, cpu or cuda, as for label. Default: ${DEFAULT-VALUE}.")
-  Device device;
-
-  @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
-      description = "ONNX Runtime threads per task; 0: spark.task.cpus. Default: ${DEFAULT-VALUE}.")
-  int intraOpThreads;
-
-  @Option(names = "--mode", defaultValue = "error", paramLabel = "MODE",
-      description = "error: refuse an existing output; overwrite: replace it. Default: ${DEFAULT-VALUE}.")
-  String mode;
-
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master for an embedded run. Default: the one "
-      + "spark-submit set, else local[*].")
-  String master;
-
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Extra Spark setting. Repeatable.")
-  Map<String, String> conf = new java.util.LinkedHashMap<>();
-
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+  @Mixin SparkOptions spark;
 
   @Override
   public Integer call() {
     ClusterOptions o = options();
-    SparkSession spark = SparkSessions.create("crest cluster", master, conf, verbose);
+    SparkSession session = spark.start("crest cluster");
     try {
-      ClusterSummary s = ClusterJob.run(spark, o);
+      ClusterSummary s = ClusterJob.run(session, o);
       System.out.printf("crest cluster: %d rows in, %d embedded, %d over the cap, %d skipped %s%n", s.rowsIn(),
           s.rowsEmbedded(), s.rowsOverCap(), s.rowsSkipped(), s.skipReasons());
       System.out.printf("  %d languages clustered into k = %d (%s; knee %s, silhouette optimum %s)%s%n",
@@ -175,15 +131,12 @@ public final class ClusterCommand implements Callable<Integer> {
           s.embedderIsDemo() ? " (demo: clusters mean nothing)" : "", s.output());
       return 0;
     } finally {
-      spark.stop();
+      session.stop();
     }
   }
 
   ClusterOptions options() {
-    String m = mode.trim().toLowerCase(Locale.ROOT);
-    if (!m.equals("error") && !m.equals("overwrite")) {
-      throw new UsageException("Unknown --mode " + mode + ", expected error or overwrite");
-    }
+    WriteMode m = output.mode();
     Integer kk;
     if (k.trim().equalsIgnoreCase("auto")) {
       kk = null;
@@ -196,8 +149,14 @@ public final class ClusterCommand implements Callable<Integer> {
     }
     String cmd = spec == null ? "" : "crest " + String.join(" ", spec.commandLine().getParseResult()
         .originalArgs());
-    return new ClusterOptions(inputs, output, format, textCol, langCol, embedder, kk, kMin, kMax, seeds, seed, maxIter,
-        ClusterOptions.Level.parse(level), maxPerLanguage, twoFrom, maxTokens, batchTokens, maxBatchSize, chunkRows,
-        device, intraOpThreads, m.equals("overwrite"), cmd, detectLanguage);
+    return ClusterOptions.builder()
+        .inputs(input.inputs()).format(input.format()).output(output.output()).overwrite(m.overwrite())
+        .textCol(textCol).langCol(langCol).detectLanguage(detectLanguage).embedder(embedder)
+        .k(kk).kMin(kMin).kMax(kMax).seeds(seeds).seed(seed).maxIter(maxIter).level(ClusterOptions.Level.parse(level))
+        .maxSentencesPerLanguage(maxPerLanguage).twoRepresentativesFrom(twoFrom)
+        .maxTokens(batch.maxTokens()).batchTokens(batch.batchTokens()).maxBatchSize(batch.maxBatchSize())
+        .chunkRows(batch.chunkRows()).device(batch.device()).intraOpThreads(batch.intraOpThreads())
+        .commandLine(cmd)
+        .build();
   }
 }

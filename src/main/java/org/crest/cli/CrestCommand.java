@@ -11,18 +11,19 @@ import picocli.CommandLine.Command;
 @Command(
     name = "crest",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     versionProvider = CrestCommand.Version.class,
     description = {
-        "Batch safety moderation of LLM chat logs in ~100 languages with CREST, an XLM-RoBERTa",
-        "safe/unsafe classifier, on Apache Spark.",
+        "Batch safety moderation of LLM chat logs in ~100 languages with CREST, an XLM-RoBERTa safe/unsafe "
+            + "classifier, on Apache Spark.",
         "",
-        "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with",
-        "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
+        "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with "
+            + "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
     subcommands = {LabelCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
         ModelCommand.class, org.crest.cli.bench.BenchCommand.class, org.crest.cli.bench.MemoryBenchCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong (a refusal that",
-        "names the file and the problem), 3 done but corrupt input files were skipped as asked",
-        "(--skip-corrupt-files): their rows are missing; they are listed in the summary's skipped_files."})
+    footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong (a refusal that "
+        + "names the file and the problem), 3 done but corrupt input files were skipped as asked "
+        + "(--skip-corrupt-files): their rows are missing; they are listed in the summary's skipped_files."})
 public final class CrestCommand implements Runnable {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_USAGE = 2;
@@ -31,7 +32,7 @@ public final class CrestCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'crest label --help'");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try './spark-submit.sh --help'");
   }
 
   static CommandLine commandLine() {
@@ -101,11 +102,11 @@ public final class CrestCommand implements Runnable {
     return c;
   }
 
+  /** The project version ({@link org.crest.Version}). */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = CrestCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"crest-spark " + (v == null ? "(development build)" : v)};
+      return new String[] {"crest-spark " + org.crest.Version.get()};
     }
   }
 }

@@ -1,6 +1,5 @@
 package org.crest.cli;
 
-import org.crest.spark.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.crest.evaluate.EvalOptions;
@@ -14,19 +13,20 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "evaluate",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     sortOptions = false,
     description = {
-        "Score a labeled safety benchmark with a CREST model and report F1 of the unsafe class per",
-        "benchmark, language and language cluster, laid out like the CREST paper's tables.",
+        "Score a labeled safety benchmark with a CREST model and report F1 of the unsafe class per benchmark, "
+            + "language and language cluster, laid out like the CREST paper's tables.",
         "",
-        "Labels are normalised to safe/unsafe (0/1, false/true, safe/unsafe, benign/harmful, any case;",
-        "--label-map for others); an unknown value stops the run (exit 2) and names it. Rows that cannot",
-        "be scored are quarantined with a reason, never dropped. A preset reads a benchmark as it is",
-        "distributed (see docs/EVALUATE.md). Writes to OUTPUT:",
+        "Labels are normalised to safe/unsafe (0/1, false/true, safe/unsafe, benign/harmful, any case; --label-map "
+            + "for others); an unknown value stops the run (exit 2) and names it. Rows that cannot be scored are "
+            + "quarantined with a reason, never dropped. A preset reads a benchmark as it is distributed (see "
+            + "docs/EVALUATE.md). Writes to OUTPUT:",
         "  scored/          the rows with eval_* and crest_* columns (Parquet; scored/_quarantine too)",
         "  _quarantine/     rows that could not be read or had no text; _excluded/: rows a preset leaves out",
-        "  metrics.csv      n, tp, fp, tn, fn, precision, recall, F1, accuracy per dataset × language,",
-        "                   dataset, dataset × cluster, language, cluster, group and overall",
+        "  metrics.csv      n, tp, fp, tn, fn, precision, recall, F1, accuracy per dataset × language, dataset, "
+            + "dataset × cluster, language, cluster, group and overall",
         "  averages.csv     the paper's averages (per language over datasets, in-domain vs out-of-domain ...)",
         "  metrics.json     all of it, with row counts and best thresholds",
         "  thresholds.csv   precision, recall, F1 at thresholds 0.00..1.00, overall and per cluster",
@@ -49,7 +49,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalOptions o = opts.options();
-    SparkSession spark = SparkSessions.create("crest evaluate", opts.master, opts.conf, opts.verbose);
+    SparkSession spark = opts.spark.start("crest evaluate");
     try {
       EvaluateJob.Result r = EvaluateJob.run(spark, o);
       Cell all = r.overall();

@@ -2,7 +2,6 @@ package org.crest.cli;
 
 import org.crest.Columns;
 
-import org.crest.spark.SparkSessions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.crest.inference.Device;
-import org.crest.io.InputFormat;
 import org.crest.label.LabelJob;
 import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
@@ -19,50 +16,46 @@ import org.crest.label.resume.ResumableLabel;
 import org.crest.label.resume.ResumeSummary;
 import org.crest.spark.S3Committers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "label",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     sortOptions = false,
     description = {
         "Label chat-log messages safe/unsafe with a CREST model and write Parquet.",
         "",
-        "Each row (or each message of a conversation with --messages-col) gets crest_score (P(unsafe),",
-        "the maximum over the windows of a long text), crest_label (unsafe when score >= --threshold),",
-        "crest_windows, crest_tokens and crest_model. Rows that cannot be scored go to OUTPUT/_quarantine",
-        "with crest_error (a reason) and crest_record (the original record); nothing is dropped.",
-        "OUTPUT/_crest_summary.json holds the counts; the job fails if rows_in != labeled + quarantined.",
+        "Each row (or each message of a conversation with --messages-col) gets crest_score (P(unsafe), the maximum "
+            + "over the windows of a long text), crest_label (unsafe when score >= --threshold), crest_windows, "
+            + "crest_tokens and crest_model. Rows that cannot be scored go to OUTPUT/_quarantine with crest_error (a "
+            + "reason) and crest_record (the original record); nothing is dropped. OUTPUT/_crest_summary.json holds "
+            + "the counts; the job fails if rows_in != labeled + quarantined.",
         ""},
     footer = {
         "",
         "Examples:",
-        "  ./spark-submit.sh label --input examples/chats.jsonl --output /tmp/crest-out",
-        "  ./spark-submit.sh label --input logs/ --messages-col messages --roles user \\",
-        "      --model /models/crest-base-onnx --output s3a://bucket/audit/dt=2026-11-28",
+        "  ./spark-submit.sh label --input examples/messages.jsonl --output /tmp/crest-out",
+        "  ./spark-submit.sh label --input examples/conversations.jsonl --messages-col messages \\",
+        "      --roles user,assistant --output /tmp/crest-chats",
         "  ./spark-submit.sh label --resume --input s3a://bucket/logs --dt 2026-11-27 \\",
         "      --model /models/crest-base-onnx --output s3a://bucket/audit",
-        "      (logs/dt=2026-11-27/ into audit/dt=2026-11-27/; run it again after a",
-        "      failure and it continues; --mode overwrite relabels committed days)",
         "",
-        "Exit codes: 0 done; 1 the job failed; 2 the command line or its inputs are wrong: a refusal on one",
-        "line that names the file and the problem (corrupt, truncated or non-gzip .gz, UTF-16, broken Parquet,",
-        "no text column, ...); 3 done, but corrupt files were skipped as asked (--skip-corrupt-files): their",
-        "rows are missing, and _crest_summary.json lists them in skipped_files. See docs/MALFORMED.md."})
+        "The last one labels logs/dt=2026-11-27/ into audit/dt=2026-11-27/; run it again after a failure and it "
+            + "continues; --mode overwrite relabels committed days.",
+        "",
+        "Exit codes: 0 done; 1 the job failed; 2 the command line or its inputs are wrong: a refusal on one line that "
+            + "names the file and the problem (corrupt, truncated or non-gzip .gz, UTF-16, broken Parquet, no text "
+            + "column, ...); 3 done, but corrupt files were skipped as asked (--skip-corrupt-files): their rows are "
+            + "missing, and _crest_summary.json lists them in skipped_files. See docs/MALFORMED.md."})
 public final class LabelCommand implements Callable<Integer> {
 
-  @Option(names = {"-i", "--input"}, required = true, split = ",", paramLabel = "PATH",
-      description = "Input file(s) or folder(s): local paths, file://, s3a:// or hdfs://. Comma-separated or repeated.")
-  List<String> inputs;
+  @Mixin InputOptions input;
 
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
       description = "Output folder for Parquet, _quarantine/ and _crest_summary.json.")
   String output;
-
-  @Option(names = "--format", defaultValue = "auto", converter = FormatConverter.class, paramLabel = "FMT",
-      description = "auto (by extension: .jsonl/.json, .csv, .parquet, optionally .gz), jsonl, csv or parquet. "
-          + "Default: ${DEFAULT-VALUE}.")
-  InputFormat format;
 
   @Option(names = "--text-col", defaultValue = "text", paramLabel = "COL",
       description = "Column holding the text of flat rows. Default: ${DEFAULT-VALUE}.")
@@ -77,50 +70,9 @@ public final class LabelCommand implements Callable<Integer> {
       description = "With --messages-col: roles to score, e.g. user,assistant. Default: all.")
   List<String> roles = new ArrayList<>();
 
-  @Option(names = {"-m", "--model"}, defaultValue = "demo", paramLabel = "MODEL",
-      description = "A model bundle folder (model.onnx, tokenizer.json, config.json as optimum's ONNX export "
-          + "writes them), or demo: the bundled tiny test model, whose labels mean nothing. Default: ${DEFAULT-VALUE}.")
-  String model;
+  @Mixin ModelOptions modelOptions;
 
-  @Option(names = "--unsafe-label", paramLabel = "LABEL",
-      description = "Which class is unsafe: a label name from config.json id2label or an index. "
-          + "Default: the label named unsafe, else index 1.")
-  String unsafeLabel;
-
-  @Option(names = "--threshold", defaultValue = "0.5", paramLabel = "P",
-      description = "crest_label is unsafe when crest_score >= P. Default: ${DEFAULT-VALUE}.")
-  double threshold;
-
-  @Option(names = "--max-tokens", defaultValue = "512", paramLabel = "N",
-      description = "Longest window the model sees, <s> and </s> included. Default: ${DEFAULT-VALUE}.")
-  int maxTokens;
-
-  @Option(names = "--window-stride", defaultValue = "256", paramLabel = "N",
-      description = "Longer texts are split into windows starting every N tokens; the row's score is the "
-          + "maximum over its windows. Default: ${DEFAULT-VALUE}.")
-  int windowStride;
-
-  @Option(names = "--batch-tokens", defaultValue = "4096", paramLabel = "N",
-      description = "Token budget of one model batch (batch size × padded length). Raise it on GPUs. "
-          + "Default: ${DEFAULT-VALUE}.")
-  int batchTokens;
-
-  @Option(names = "--max-batch-size", defaultValue = "64", paramLabel = "N",
-      description = "Most windows in one model batch. Default: ${DEFAULT-VALUE}.")
-  int maxBatchSize;
-
-  @Option(names = "--chunk-rows", defaultValue = "4096", paramLabel = "N",
-      description = "Rows a task takes at a time and sorts by length before batching. Default: ${DEFAULT-VALUE}.")
-  int chunkRows;
-
-  @Option(names = "--device", defaultValue = "auto", converter = DeviceConverter.class, paramLabel = "DEV",
-      description = "auto (CUDA on the task's GPU when the gpu build and a GPU are there, else CPU), cpu, or cuda "
-          + "(fail if no GPU can be used). Default: ${DEFAULT-VALUE}.")
-  Device device;
-
-  @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
-      description = "ONNX Runtime threads per task. Default 0: spark.task.cpus, so tasks never oversubscribe cores.")
-  int intraOpThreads;
+  @Mixin ScoringOptions scoring;
 
   @Option(names = "--mode", paramLabel = "MODE",
       description = "What to do with output that is already there, like Spark's save modes. Without --resume: "
@@ -165,16 +117,7 @@ public final class LabelCommand implements Callable<Integer> {
           + "see docs/S3.md and conf/spark-defaults.s3.conf.")
   String s3Committer;
 
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
-  String master;
-
-  @Option(names = "--conf", paramLabel = "KEY=VALUE",
-      description = "Extra Spark setting, e.g. --conf spark.sql.shuffle.partitions=8. Repeatable.")
-  Map<String, String> conf = new java.util.LinkedHashMap<>();
-
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+  @Mixin SparkOptions spark;
 
   @Override
   public Integer call() {
@@ -184,15 +127,15 @@ public final class LabelCommand implements Callable<Integer> {
           + "date-partitioned --input");
     }
     if (skipCorruptFiles) {
-      conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
+      spark.conf().put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
     }
-    SparkSession spark = SparkSessions.create("crest label", master, sparkConf(), o.output(), verbose);
+    SparkSession session = spark.start("crest label", o.output(), sparkConf());
     try {
       if (resume) {
-        printResume(ResumableLabel.run(spark, o, new ResumableLabel.Options(o.overwrite(), dates)));
+        printResume(ResumableLabel.run(session, o, new ResumableLabel.Options(o.overwrite(), dates)));
         return 0;
       }
-      LabelSummary s = LabelJob.run(spark, o);
+      LabelSummary s = LabelJob.run(session, o);
       System.out.printf("crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
           s.rowsIn(), s.rowsLabeled(), s.unsafe(), s.threshold(), s.rowsQuarantined(), s.quarantineReasons());
       System.out.printf("  model %s%s; %.1f rows/s, %.0f tokens/s, padding efficiency %.3f%n", s.model(),
@@ -208,7 +151,7 @@ public final class LabelCommand implements Callable<Integer> {
       }
       return 0;
     } finally {
-      spark.stop();
+      session.stop();
     }
   }
 
@@ -227,7 +170,7 @@ public final class LabelCommand implements Callable<Integer> {
 
   /** The --conf settings plus what --s3-committer stands for (the flag wins over a --conf of the same key). */
   Map<String, String> sparkConf() {
-    Map<String, String> c = new java.util.LinkedHashMap<>(conf);
+    Map<String, String> c = new java.util.LinkedHashMap<>(spark.conf());
     if (s3Committer != null) {
       String name = S3Committers.committer(s3Committer);
       c.remove(S3Committers.COMMITTER_KEY);
@@ -237,32 +180,12 @@ public final class LabelCommand implements Callable<Integer> {
   }
 
   LabelOptions options() {
-    String m = mode == null ? (resume ? "resume" : "error") : mode.trim().toLowerCase(java.util.Locale.ROOT);
-    if (resume && !m.equals("resume") && !m.equals("overwrite")) {
-      throw new org.crest.UsageException("Cannot use --mode " + mode + " with --resume: expected resume (skip "
-          + "committed, unchanged partitions; the default) or overwrite (relabel every selected partition)");
-    }
-    if (!resume && !m.equals("error") && !m.equals("overwrite")) {
-      throw new org.crest.UsageException("Unknown --mode " + mode + ", expected error or overwrite"
-          + (m.equals("resume") ? " (--mode resume needs --resume and date-partitioned input)" : ""));
-    }
+    WriteMode m = WriteMode.parse(mode, resume);
     Set<String> r = new LinkedHashSet<>(roles);
-    return new LabelOptions(inputs, output, format, textCol, messagesCol, r, model, unsafeLabel, threshold, maxTokens,
-        windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, m.equals("overwrite"), repartition,
-        detectLanguage);
-  }
-
-  static final class FormatConverter implements picocli.CommandLine.ITypeConverter<InputFormat> {
-    @Override
-    public InputFormat convert(String value) {
-      return InputFormat.parse(value);
-    }
-  }
-
-  static final class DeviceConverter implements picocli.CommandLine.ITypeConverter<Device> {
-    @Override
-    public Device convert(String value) {
-      return Device.parse(value);
-    }
+    return scoring.applyTo(modelOptions.applyTo(LabelOptions.builder()))
+        .inputs(input.inputs()).format(input.format()).output(output)
+        .textCol(textCol).messagesCol(messagesCol).roles(r)
+        .overwrite(m.overwrite()).repartition(repartition).detectLanguage(detectLanguage)
+        .build();
   }
 }

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "model",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     description = {"Work with model bundles."},
     subcommands = {ModelConvertCommand.class, ModelPullCommand.class, ModelListCommand.class,
         CommandLine.HelpCommand.class})
@@ -16,6 +17,6 @@ public final class ModelCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Missing command: try 'crest model convert --help'");
+        "Missing command: try './spark-submit.sh model --help'");
   }
 }

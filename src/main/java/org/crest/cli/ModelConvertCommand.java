@@ -6,28 +6,30 @@ import java.util.concurrent.Callable;
 import org.crest.UsageException;
 import org.crest.model.CheckpointConverter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     sortOptions = false,
     description = {
-        "Convert a Hugging Face XLM-RoBERTa checkpoint (config.json, tokenizer.json, model.safetensors) into a",
-        "model bundle for --model / --embedder, without Python.",
+        "Convert a Hugging Face XLM-RoBERTa checkpoint (config.json, tokenizer.json, model.safetensors) into a "
+            + "model bundle for --model / --embedder, without Python.",
         "",
-        "Writes to --output: model.onnx (float32, opset 17, inputs input_ids and attention_mask, output logits",
-        "or last_hidden_state), tokenizer.json and config.json copied from the checkpoint, and",
-        "crest-manifest.json (the source files and their sha256, converter version, precision). F16 and BF16",
-        "weights are widened to float32. Weights above 1.8 GB go to model.onnx_data (ONNX external data).",
-        "Only safetensors is read: for a checkpoint with pytorch_model.bin alone, use optimum-cli export onnx.",
+        "Writes to --output: model.onnx (float32, opset 17, inputs input_ids and attention_mask, output logits or "
+            + "last_hidden_state), tokenizer.json and config.json copied from the checkpoint, and crest-manifest.json "
+            + "(the source files and their sha256, converter version, precision). F16 and BF16 weights are widened to "
+            + "float32. Weights above 1.8 GB go to model.onnx_data (ONNX external data). Only safetensors is read: "
+            + "for a checkpoint with pytorch_model.bin alone, use optimum-cli export onnx.",
         ""},
     footer = {
         "",
         "Examples:",
-        "  crest model convert ~/ckpt/CREST-Base --output /models/crest-base",
-        "  crest model convert ~/ckpt/xlm-roberta-base --task embedding --output /models/xlmr-base-embedder",
+        "  ./spark-submit.sh model convert ~/ckpt/CREST-Base --output /models/crest-base",
+        "  ./spark-submit.sh model convert ~/ckpt/xlm-roberta-base --task embedding --output /models/xlmr-base-embedder",
         "",
         "Exit codes: 0 done, 1 the conversion failed, 2 the command line or the checkpoint is wrong."})
 public final class ModelConvertCommand implements Callable<Integer> {
@@ -57,31 +59,18 @@ public final class ModelConvertCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace a model.onnx already in BUNDLE_DIR.")
   boolean overwrite;
 
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+  @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() {
-    CheckpointConverter.Task t = null;
-    if (task != null) {
-      switch (task.trim().toLowerCase(Locale.ROOT)) {
-        case "classification", "text-classification" -> t = CheckpointConverter.Task.CLASSIFICATION;
-        case "embedding", "feature-extraction" -> t = CheckpointConverter.Task.EMBEDDING;
-        default -> throw new UsageException("Unknown --task " + task + ", expected classification or embedding");
-      }
-    }
+    CheckpointConverter.Task t = ModelPullCommand.parseTask(task);
     CheckpointConverter.ExternalData ext;
     try {
       ext = CheckpointConverter.ExternalData.valueOf(externalData.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new UsageException("Unknown --external-data " + externalData + ", expected auto, always or never");
     }
-    CheckpointConverter.Precision p;
-    try {
-      p = CheckpointConverter.Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("Unknown --precision " + precision + ", expected fp32 or fp16");
-    }
+    CheckpointConverter.Precision p = ModelPullCommand.parsePrecision(precision);
     CheckpointConverter.Result r = CheckpointConverter.convert(checkpoint, output, t, ext, overwrite, p);
     System.out.printf(Locale.ROOT, "Converted %s (%s; weights %s) to %s in %s: %s, %.1f MB of "
             + r.precision().name().toLowerCase(Locale.ROOT) + " weights%s "

@@ -6,18 +6,19 @@ import java.util.concurrent.Callable;
 import org.crest.model.HubClient;
 import org.crest.model.HubModels;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "list",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     description = {"List the Hub models in the cache: refs, snapshots (files, size) and converted bundles."})
 public final class ModelListCommand implements Callable<Integer> {
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache root instead of $HF_HOME.")
   Path cacheDir;
 
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+  @Mixin VerboseOption verbose;
 
   @Override
   public Integer call() {

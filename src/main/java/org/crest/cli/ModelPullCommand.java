@@ -8,31 +8,33 @@ import org.crest.model.CheckpointConverter;
 import org.crest.model.HubClient;
 import org.crest.model.HubModels;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "pull",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     sortOptions = false,
     description = {
-        "Download an XLM-RoBERTa checkpoint from the Hugging Face Hub (config.json, tokenizer.json,",
-        "model.safetensors or its shards) and convert it into a model bundle, as crest model convert does.",
-        "Prints the bundle's path; --model hf:ORG/NAME[@REV] does the same and uses it.",
+        "Download an XLM-RoBERTa checkpoint from the Hugging Face Hub (config.json, tokenizer.json, "
+            + "model.safetensors or its shards) and convert it into a model bundle, as model convert does. Prints "
+            + "the bundle's path; --model hf:ORG/NAME[@REV] does the same and uses it.",
         "",
-        "Cache: $HF_HOME (default ~/.cache/huggingface), the files in hub/models--ORG--NAME/snapshots/COMMIT/",
-        "as huggingface_hub keeps them, the bundle in crest/ORG--NAME/COMMIT/TASK/. A second pull sends no",
-        "request. Environment: HF_TOKEN (gated or private models), HF_ENDPOINT (a mirror),",
-        "HF_HUB_OFFLINE=1 (the cache only).",
+        "Cache: $HF_HOME (default ~/.cache/huggingface), the files in hub/models--ORG--NAME/snapshots/COMMIT/ as "
+            + "huggingface_hub keeps them, the bundle in crest/ORG--NAME/COMMIT/TASK/. A second pull sends no "
+            + "request. Environment: HF_TOKEN (gated or private models), HF_ENDPOINT (a mirror), HF_HUB_OFFLINE=1 "
+            + "(the cache only).",
         ""},
     footer = {
         "",
         "Examples:",
-        "  crest model pull repelloai/CREST-Base",
-        "  crest model pull FacebookAI/xlm-roberta-base --task embedding",
+        "  ./spark-submit.sh model pull repelloai/CREST-Base",
+        "  ./spark-submit.sh model pull FacebookAI/xlm-roberta-base --task embedding",
         "",
-        "Exit codes: 0 done, 2 with a one-line message: the command line, the repository, the download",
-        "(not found, gated, no network, truncated) or the checkpoint is wrong; 1 anything else."})
+        "Exit codes: 0 done, 2 with a one-line message: the command line, the repository, the download (not found, "
+            + "gated, no network, truncated) or the checkpoint is wrong; 1 anything else."})
 public final class ModelPullCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ORG/NAME[@REV]", description = "A Hub model repository, optionally "
       + "at a branch, tag or commit (default main).")
@@ -51,8 +53,7 @@ public final class ModelPullCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   String precision;
 
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+  @Mixin VerboseOption verbose;
 
   static CheckpointConverter.Task parseTask(String task) {
     if (task == null) {
@@ -65,15 +66,18 @@ public final class ModelPullCommand implements Callable<Integer> {
     };
   }
 
-  @Override
-  public Integer call() {
-    CheckpointConverter.Task t = parseTask(task);
-    CheckpointConverter.Precision prec;
+  static CheckpointConverter.Precision parsePrecision(String precision) {
     try {
-      prec = CheckpointConverter.Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
+      return CheckpointConverter.Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new UsageException("Unknown --precision " + precision + ", expected fp32 or fp16");
     }
+  }
+
+  @Override
+  public Integer call() {
+    CheckpointConverter.Task t = parseTask(task);
+    CheckpointConverter.Precision prec = parsePrecision(precision);
     HubModels.Pulled p = HubModels.pull(HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t, prec);
     System.err.printf(Locale.ROOT, "%s: snapshot %s, %s bundle %s (%s)%n", p.repo(), p.snapshot(),
         p.task().name().toLowerCase(Locale.ROOT), p.bundle(),

@@ -1,6 +1,5 @@
 package org.crest.cli;
 
-import org.crest.spark.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.crest.evaluate.EvalOptions;
@@ -11,15 +10,16 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "relabel",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     sortOptions = false,
     description = {
         "Score a labeled dataset with a CREST model and show where the model and the labels disagree.",
         "",
         "Reads like evaluate (same presets and column options). Writes to OUTPUT:",
-        "  rows/             every scored row: its columns, eval_label (normalised), eval_label_raw,",
-        "                    crest_score, crest_label and crest_agrees (Parquet)",
-        "  disagreements/    only the rows where crest_agrees is false, most confident first",
-        "                    (crest_margin = |crest_score - threshold|, descending), in one file for review",
+        "  rows/             every scored row: its columns, eval_label (normalised), eval_label_raw, crest_score, "
+            + "crest_label and crest_agrees (Parquet)",
+        "  disagreements/    only the rows where crest_agrees is false, most confident first (crest_margin = "
+            + "|crest_score - threshold|, descending), in one file for review",
         "  disagreements.csv disagreement rate per dataset × language, split by direction",
         "  _quarantine/, _excluded/, _scored/_quarantine/: rows not scored, with their reasons",
         ""},
@@ -36,7 +36,7 @@ public final class RelabelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalOptions o = opts.options();
-    SparkSession spark = SparkSessions.create("crest relabel", opts.master, opts.conf, opts.verbose);
+    SparkSession spark = opts.spark.start("crest relabel");
     try {
       RelabelJob.Result r = RelabelJob.run(spark, o);
       System.out.printf("crest relabel: %d rows in, %d scored, %d quarantined, %d excluded; %d disagreements%n",

@@ -210,21 +210,29 @@ public final class ClusterJob {
     write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
     write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
 
-    ClusterReport.ReportData rd = new ClusterReport.ReportData("crest cluster report", o.commandLine(), bundle.id(),
-        bundle.isDemo(), o.level().name().toLowerCase(java.util.Locale.ROOT), rowsIn, embeddedRows, overCap, skip,
-        nonFinite, zero, truncated, o.maxTokens(), sweepRows, cl.k(), cl.kMethod(), cl.kneeK(), cl.silhouetteK(),
-        cl.assigned(), cl.excluded(), picks, ag, paper, explained, THIN_BELOW);
+    ClusterReport.ReportData rd = ClusterReport.ReportData.builder().title("crest cluster report")
+        .commandLine(o.commandLine()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
+        .level(o.level().name().toLowerCase(java.util.Locale.ROOT)).rowsIn(rowsIn).rowsEmbedded(embeddedRows)
+        .rowsOverCap(overCap).skipReasons(skip).nonFinite(nonFinite).zero(zero).truncated(truncated)
+        .maxTokens(o.maxTokens()).sweep(sweepRows).k(cl.k()).kMethod(cl.kMethod()).kneeK(cl.kneeK())
+        .silhouetteK(cl.silhouetteK()).assigned(cl.assigned()).excluded(cl.excluded()).picks(picks).agreement(ag)
+        .paper(paper).pcaExplained(explained).thinBelow(THIN_BELOW)
+        .build();
     write(fs, new Path(out, "report.md"), ClusterReport.markdown(rd));
 
     List<Integer> ks = new ArrayList<>();
     for (KSweep.Step s : cl.sweep()) {
       ks.add(s.k());
     }
-    ClusterSummary summary = new ClusterSummary("ok", o.level().name().toLowerCase(java.util.Locale.ROOT), rowsIn,
-        embeddedRows, overCap, skipped, skip, nonFinite, zero, truncated, centroids.size(), cl.assigned().size(),
-        cl.excluded(), ks, cl.k(), cl.kMethod(), cl.kneeK(), cl.silhouetteK(), ag.shared(),
-        Double.isNaN(ag.ari()) ? null : ag.ari(), bundle.id(), bundle.isDemo(), o.output(),
-        Math.round((System.nanoTime() - t0) / 1e6) / 1000.0);
+    ClusterSummary summary = ClusterSummary.builder().status("ok")
+        .level(o.level().name().toLowerCase(java.util.Locale.ROOT)).rowsIn(rowsIn).rowsEmbedded(embeddedRows)
+        .rowsOverCap(overCap).rowsSkipped(skipped).skipReasons(skip).sentencesNonFinite(nonFinite)
+        .sentencesZero(zero).sentencesTruncated(truncated).languages(centroids.size())
+        .languagesClustered(cl.assigned().size()).excludedLanguages(cl.excluded()).kSwept(ks).k(cl.k())
+        .kMethod(cl.kMethod()).kKnee(cl.kneeK()).kSilhouette(cl.silhouetteK()).paperSharedLanguages(ag.shared())
+        .paperAri(Double.isNaN(ag.ari()) ? null : ag.ari()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
+        .output(o.output()).seconds(Math.round((System.nanoTime() - t0) / 1e6) / 1000.0)
+        .build();
     try (OutputStream os = fs.create(new Path(out, SUMMARY_FILE), true)) {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(os, summary);
     } catch (IOException e) {

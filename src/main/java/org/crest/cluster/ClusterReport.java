@@ -115,7 +115,205 @@ public final class ClusterReport {
       long rowsIn, long rowsEmbedded, long rowsOverCap, Map<String, Long> skipReasons, long nonFinite, long zero,
       long truncated, int maxTokens, List<SweepRow> sweep, int k, String kMethod, Integer kneeK, Integer silhouetteK,
       List<Assigned> assigned, Map<String, String> excluded, List<TrainingLanguages.Pick> picks, Agreement agreement,
-      Map<String, LanguageTables.PaperLanguage> paper, double[] pcaExplained, int thinBelow) {}
+      Map<String, LanguageTables.PaperLanguage> paper, double[] pcaExplained, int thinBelow) {
+    /** A builder; set what differs. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding this record's values, to change some of them. */
+    public Builder toBuilder() {
+      Builder b = new Builder();
+      b.title = title;
+      b.commandLine = commandLine;
+      b.embedder = embedder;
+      b.embedderIsDemo = embedderIsDemo;
+      b.level = level;
+      b.rowsIn = rowsIn;
+      b.rowsEmbedded = rowsEmbedded;
+      b.rowsOverCap = rowsOverCap;
+      b.skipReasons = skipReasons;
+      b.nonFinite = nonFinite;
+      b.zero = zero;
+      b.truncated = truncated;
+      b.maxTokens = maxTokens;
+      b.sweep = sweep;
+      b.k = k;
+      b.kMethod = kMethod;
+      b.kneeK = kneeK;
+      b.silhouetteK = silhouetteK;
+      b.assigned = assigned;
+      b.excluded = excluded;
+      b.picks = picks;
+      b.agreement = agreement;
+      b.paper = paper;
+      b.pcaExplained = pcaExplained;
+      b.thinBelow = thinBelow;
+      return b;
+    }
+
+    /** Builds a {@link ReportData} one named value at a time. */
+    public static final class Builder {
+      private String title;
+      private String commandLine;
+      private String embedder;
+      private boolean embedderIsDemo;
+      private String level;
+      private long rowsIn;
+      private long rowsEmbedded;
+      private long rowsOverCap;
+      private Map<String, Long> skipReasons;
+      private long nonFinite;
+      private long zero;
+      private long truncated;
+      private int maxTokens;
+      private List<SweepRow> sweep;
+      private int k;
+      private String kMethod;
+      private Integer kneeK;
+      private Integer silhouetteK;
+      private List<Assigned> assigned;
+      private Map<String, String> excluded;
+      private List<TrainingLanguages.Pick> picks;
+      private Agreement agreement;
+      private Map<String, LanguageTables.PaperLanguage> paper;
+      private double[] pcaExplained;
+      private int thinBelow;
+
+      private Builder() {}
+
+      public Builder title(String title) {
+        this.title = title;
+        return this;
+      }
+
+      public Builder commandLine(String commandLine) {
+        this.commandLine = commandLine;
+        return this;
+      }
+
+      public Builder embedder(String embedder) {
+        this.embedder = embedder;
+        return this;
+      }
+
+      public Builder embedderIsDemo(boolean embedderIsDemo) {
+        this.embedderIsDemo = embedderIsDemo;
+        return this;
+      }
+
+      public Builder level(String level) {
+        this.level = level;
+        return this;
+      }
+
+      public Builder rowsIn(long rowsIn) {
+        this.rowsIn = rowsIn;
+        return this;
+      }
+
+      public Builder rowsEmbedded(long rowsEmbedded) {
+        this.rowsEmbedded = rowsEmbedded;
+        return this;
+      }
+
+      public Builder rowsOverCap(long rowsOverCap) {
+        this.rowsOverCap = rowsOverCap;
+        return this;
+      }
+
+      public Builder skipReasons(Map<String, Long> skipReasons) {
+        this.skipReasons = skipReasons;
+        return this;
+      }
+
+      public Builder nonFinite(long nonFinite) {
+        this.nonFinite = nonFinite;
+        return this;
+      }
+
+      public Builder zero(long zero) {
+        this.zero = zero;
+        return this;
+      }
+
+      public Builder truncated(long truncated) {
+        this.truncated = truncated;
+        return this;
+      }
+
+      public Builder maxTokens(int maxTokens) {
+        this.maxTokens = maxTokens;
+        return this;
+      }
+
+      public Builder sweep(List<SweepRow> sweep) {
+        this.sweep = sweep;
+        return this;
+      }
+
+      public Builder k(int k) {
+        this.k = k;
+        return this;
+      }
+
+      public Builder kMethod(String kMethod) {
+        this.kMethod = kMethod;
+        return this;
+      }
+
+      public Builder kneeK(Integer kneeK) {
+        this.kneeK = kneeK;
+        return this;
+      }
+
+      public Builder silhouetteK(Integer silhouetteK) {
+        this.silhouetteK = silhouetteK;
+        return this;
+      }
+
+      public Builder assigned(List<Assigned> assigned) {
+        this.assigned = assigned;
+        return this;
+      }
+
+      public Builder excluded(Map<String, String> excluded) {
+        this.excluded = excluded;
+        return this;
+      }
+
+      public Builder picks(List<TrainingLanguages.Pick> picks) {
+        this.picks = picks;
+        return this;
+      }
+
+      public Builder agreement(Agreement agreement) {
+        this.agreement = agreement;
+        return this;
+      }
+
+      public Builder paper(Map<String, LanguageTables.PaperLanguage> paper) {
+        this.paper = paper;
+        return this;
+      }
+
+      public Builder pcaExplained(double[] pcaExplained) {
+        this.pcaExplained = pcaExplained;
+        return this;
+      }
+
+      public Builder thinBelow(int thinBelow) {
+        this.thinBelow = thinBelow;
+        return this;
+      }
+
+      public ReportData build() {
+        return new ReportData(title, commandLine, embedder, embedderIsDemo, level, rowsIn, rowsEmbedded, rowsOverCap,
+            skipReasons, nonFinite, zero, truncated, maxTokens, sweep, k, kMethod, kneeK, silhouetteK, assigned,
+            excluded, picks, agreement, paper, pcaExplained, thinBelow);
+      }
+    }
+  }
 
   public static String markdown(ReportData d) {
     StringBuilder s = new StringBuilder();

@@ -1,22 +1,25 @@
 package org.crest.evaluate;
 
+import java.util.List;
+import java.util.Set;
+import org.crest.io.InputFormat;
 import org.crest.label.LabelOptions;
-import org.crest.inference.Device;
 
 /**
- * Everything {@code crest evaluate} and {@code crest relabel} were asked to do: how to read the benchmark,
- * where to write, and how to score (the subset of {@link LabelOptions} that matters for benchmarks).
- *
- * @param threshold a row is predicted unsafe when crest_score >= threshold
+ * Everything {@code crest evaluate} and {@code crest relabel} were asked to do: how to read the benchmark, where to
+ * write, and how to score: {@code label}, the label job's options of which the model, threshold and scoring fields
+ * count (its inputs, output and columns are replaced by {@link #scoring(String, String)}).
  */
-public record EvalOptions(BenchmarkOptions bench, String output, boolean overwrite, String model, String unsafeLabel,
-    double threshold, int maxTokens, int windowStride, int batchTokens, int maxBatchSize, Device device,
-    int repartition) {
+public record EvalOptions(BenchmarkOptions bench, String output, boolean overwrite, LabelOptions label) {
+
+  /** A row is predicted unsafe when crest_score >= threshold. */
+  public double threshold() {
+    return label.threshold();
+  }
 
   /** The label job's options to score {@code input} (normalised Parquet rows) into {@code scored}. */
   LabelOptions scoring(String input, String scored) {
-    return new LabelOptions(java.util.List.of(input), scored, org.crest.io.InputFormat.PARQUET,
-        org.crest.evaluate.BenchmarkRows.TEXT, null, java.util.Set.of(), model, unsafeLabel, threshold, maxTokens,
-        windowStride, batchTokens, maxBatchSize, 4096, device, 0, false, repartition);
+    return label.toBuilder().inputs(List.of(input)).output(scored).format(InputFormat.PARQUET)
+        .textCol(BenchmarkRows.TEXT).messagesCol(null).roles(Set.of()).overwrite(false).detectLanguage(false).build();
   }
 }

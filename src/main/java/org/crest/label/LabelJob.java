@@ -178,14 +178,20 @@ public final class LabelJob {
     long real = metrics.realTokens.value();
     long computed = metrics.computedTokens.value();
     boolean conserved = rowsIn == labeled + quarantined;
-    LabelSummary summary = new LabelSummary(conserved ? "ok" : "failed: rows_in != rows_labeled + rows_quarantined",
-        rowsIn, labeled, quarantined, unsafe, labeled - unsafe, o.threshold(), bundle.id(), bundle.isDemo(),
-        bundle.labels().get(unsafeIndex), o.inputs(), source.format().toString(), source.files().size(), o.output(),
-        o.overwrite() ? "overwrite" : "error-if-exists", windows, tokens, real, computed,
-        computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(),
-        metrics.sessionsPerExecutor(bundle.id()), reasons,
-        round(labelSeconds), round(elapsed), round(labeled / Math.max(labelSeconds, 1e-9)),
-        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages, source.check());
+    LabelSummary summary = LabelSummary.builder()
+        .status(conserved ? "ok" : "failed: rows_in != rows_labeled + rows_quarantined")
+        .rowsIn(rowsIn).rowsLabeled(labeled).rowsQuarantined(quarantined).unsafe(unsafe).safe(labeled - unsafe)
+        .threshold(o.threshold()).model(bundle.id()).modelIsDemo(bundle.isDemo())
+        .unsafeLabel(bundle.labels().get(unsafeIndex)).input(o.inputs()).inputFormat(source.format().toString())
+        .inputFiles(source.files().size()).output(o.output()).mode(o.overwrite() ? "overwrite" : "error-if-exists")
+        .windows(windows).contentTokens(tokens).modelTokens(real).computedTokens(computed)
+        .paddingEfficiency(computed == 0 ? 1.0 : (double) real / computed).batches(metrics.batches.value())
+        .sessionsCreated(metrics.sessions.value()).sessionsPerExecutor(metrics.sessionsPerExecutor(bundle.id()))
+        .quarantineReasons(reasons).labelSeconds(round(labelSeconds)).elapsedSeconds(round(elapsed))
+        .rowsPerSecond(round(labeled / Math.max(labelSeconds, 1e-9)))
+        .tokensPerSecond(round(real / Math.max(labelSeconds, 1e-9))).startedAt(startedAt)
+        .finishedAt(Instant.now().toString()).languages(languages).inputCheck(source.check())
+        .build();
     writeSummary(fs, new Path(out, Columns.SUMMARY_FILE), summary);
     if (!conserved) {
       throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "

@@ -43,6 +43,254 @@ public record LabelSummary(
     @JsonProperty("languages") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> languages,
     // empty, hidden/_-prefixed and (with --skip-corrupt-files) skipped corrupt input files, at the top level
     @JsonUnwrapped org.crest.io.InputCheck inputCheck) {
+  /** A builder; set what differs. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this record's values, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.status = status;
+    b.rowsIn = rowsIn;
+    b.rowsLabeled = rowsLabeled;
+    b.rowsQuarantined = rowsQuarantined;
+    b.unsafe = unsafe;
+    b.safe = safe;
+    b.threshold = threshold;
+    b.model = model;
+    b.modelIsDemo = modelIsDemo;
+    b.unsafeLabel = unsafeLabel;
+    b.input = input;
+    b.inputFormat = inputFormat;
+    b.inputFiles = inputFiles;
+    b.output = output;
+    b.mode = mode;
+    b.windows = windows;
+    b.contentTokens = contentTokens;
+    b.modelTokens = modelTokens;
+    b.computedTokens = computedTokens;
+    b.paddingEfficiency = paddingEfficiency;
+    b.batches = batches;
+    b.sessionsCreated = sessionsCreated;
+    b.sessionsPerExecutor = sessionsPerExecutor;
+    b.quarantineReasons = quarantineReasons;
+    b.labelSeconds = labelSeconds;
+    b.elapsedSeconds = elapsedSeconds;
+    b.rowsPerSecond = rowsPerSecond;
+    b.tokensPerSecond = tokensPerSecond;
+    b.startedAt = startedAt;
+    b.finishedAt = finishedAt;
+    b.languages = languages;
+    b.inputCheck = inputCheck;
+    return b;
+  }
+
+  /** Builds a {@link LabelSummary} one named value at a time. */
+  public static final class Builder {
+    private String status;
+    private long rowsIn;
+    private long rowsLabeled;
+    private long rowsQuarantined;
+    private long unsafe;
+    private long safe;
+    private double threshold;
+    private String model;
+    private boolean modelIsDemo;
+    private String unsafeLabel;
+    private List<String> input;
+    private String inputFormat;
+    private int inputFiles;
+    private String output;
+    private String mode;
+    private long windows;
+    private long contentTokens;
+    private long modelTokens;
+    private long computedTokens;
+    private double paddingEfficiency;
+    private long batches;
+    private long sessionsCreated;
+    private Map<String, Long> sessionsPerExecutor;
+    private Map<String, Long> quarantineReasons;
+    private double labelSeconds;
+    private double elapsedSeconds;
+    private double rowsPerSecond;
+    private double tokensPerSecond;
+    private String startedAt;
+    private String finishedAt;
+    private Map<String, Long> languages;
+    private org.crest.io.InputCheck inputCheck;
+
+    private Builder() {}
+
+    public Builder status(String status) {
+      this.status = status;
+      return this;
+    }
+
+    public Builder rowsIn(long rowsIn) {
+      this.rowsIn = rowsIn;
+      return this;
+    }
+
+    public Builder rowsLabeled(long rowsLabeled) {
+      this.rowsLabeled = rowsLabeled;
+      return this;
+    }
+
+    public Builder rowsQuarantined(long rowsQuarantined) {
+      this.rowsQuarantined = rowsQuarantined;
+      return this;
+    }
+
+    public Builder unsafe(long unsafe) {
+      this.unsafe = unsafe;
+      return this;
+    }
+
+    public Builder safe(long safe) {
+      this.safe = safe;
+      return this;
+    }
+
+    public Builder threshold(double threshold) {
+      this.threshold = threshold;
+      return this;
+    }
+
+    public Builder model(String model) {
+      this.model = model;
+      return this;
+    }
+
+    public Builder modelIsDemo(boolean modelIsDemo) {
+      this.modelIsDemo = modelIsDemo;
+      return this;
+    }
+
+    public Builder unsafeLabel(String unsafeLabel) {
+      this.unsafeLabel = unsafeLabel;
+      return this;
+    }
+
+    public Builder input(List<String> input) {
+      this.input = input;
+      return this;
+    }
+
+    public Builder inputFormat(String inputFormat) {
+      this.inputFormat = inputFormat;
+      return this;
+    }
+
+    public Builder inputFiles(int inputFiles) {
+      this.inputFiles = inputFiles;
+      return this;
+    }
+
+    public Builder output(String output) {
+      this.output = output;
+      return this;
+    }
+
+    public Builder mode(String mode) {
+      this.mode = mode;
+      return this;
+    }
+
+    public Builder windows(long windows) {
+      this.windows = windows;
+      return this;
+    }
+
+    public Builder contentTokens(long contentTokens) {
+      this.contentTokens = contentTokens;
+      return this;
+    }
+
+    public Builder modelTokens(long modelTokens) {
+      this.modelTokens = modelTokens;
+      return this;
+    }
+
+    public Builder computedTokens(long computedTokens) {
+      this.computedTokens = computedTokens;
+      return this;
+    }
+
+    public Builder paddingEfficiency(double paddingEfficiency) {
+      this.paddingEfficiency = paddingEfficiency;
+      return this;
+    }
+
+    public Builder batches(long batches) {
+      this.batches = batches;
+      return this;
+    }
+
+    public Builder sessionsCreated(long sessionsCreated) {
+      this.sessionsCreated = sessionsCreated;
+      return this;
+    }
+
+    public Builder sessionsPerExecutor(Map<String, Long> sessionsPerExecutor) {
+      this.sessionsPerExecutor = sessionsPerExecutor;
+      return this;
+    }
+
+    public Builder quarantineReasons(Map<String, Long> quarantineReasons) {
+      this.quarantineReasons = quarantineReasons;
+      return this;
+    }
+
+    public Builder labelSeconds(double labelSeconds) {
+      this.labelSeconds = labelSeconds;
+      return this;
+    }
+
+    public Builder elapsedSeconds(double elapsedSeconds) {
+      this.elapsedSeconds = elapsedSeconds;
+      return this;
+    }
+
+    public Builder rowsPerSecond(double rowsPerSecond) {
+      this.rowsPerSecond = rowsPerSecond;
+      return this;
+    }
+
+    public Builder tokensPerSecond(double tokensPerSecond) {
+      this.tokensPerSecond = tokensPerSecond;
+      return this;
+    }
+
+    public Builder startedAt(String startedAt) {
+      this.startedAt = startedAt;
+      return this;
+    }
+
+    public Builder finishedAt(String finishedAt) {
+      this.finishedAt = finishedAt;
+      return this;
+    }
+
+    public Builder languages(Map<String, Long> languages) {
+      this.languages = languages;
+      return this;
+    }
+
+    public Builder inputCheck(org.crest.io.InputCheck inputCheck) {
+      this.inputCheck = inputCheck;
+      return this;
+    }
+
+    public LabelSummary build() {
+      return new LabelSummary(status, rowsIn, rowsLabeled, rowsQuarantined, unsafe, safe, threshold, model,
+          modelIsDemo, unsafeLabel, input, inputFormat, inputFiles, output, mode, windows, contentTokens, modelTokens,
+          computedTokens, paddingEfficiency, batches, sessionsCreated, sessionsPerExecutor, quarantineReasons,
+          labelSeconds, elapsedSeconds, rowsPerSecond, tokensPerSecond, startedAt, finishedAt, languages, inputCheck);
+    }
+  }
+
 
   /** Corrupt input files left out on request; their rows are in neither count. */
   public List<org.crest.io.FileProblem> skippedFiles() {

@@ -245,7 +245,6 @@ public final class CheckpointConverter {
   }
 
   static String version() {
-    String v = CheckpointConverter.class.getPackage().getImplementationVersion();
-    return v == null ? "development build" : v;
+    return org.crest.Version.get();
   }
 }

@@ -47,8 +47,8 @@ class JobsConfigTest {
     LabelCommand cmd = parse(labelArgs(submit));
     assertThat(cmd.resume).isTrue();
     assertThat(cmd.dates).containsExactly("yesterday");
-    assertThat(cmd.inputs.get(0)).startsWith("s3a://");
-    assertThat(cmd.model).as("model copied by the first step").contains(
+    assertThat(cmd.options().inputs().get(0)).startsWith("s3a://");
+    assertThat(cmd.options().model()).as("model copied by the first step").contains(
         steps.get(0).get("Args").get(2).asText().replaceAll(".* (/mnt/\\S+?)/?$", "$1"));
   }
 

@@ -21,7 +21,6 @@ import org.apache.spark.sql.SparkSession;
 import org.crest.Fixtures;
 import org.crest.SparkTestSession;
 import org.crest.inference.Device;
-import org.crest.io.InputFormat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -81,9 +80,9 @@ class ClusterJobTest {
   }
 
   static ClusterOptions options(Path out, Integer k, ClusterOptions.Level level) {
-    return new ClusterOptions(List.of(corpus.toString()), out.toString(), InputFormat.AUTO, "text", "lang",
-        "demo-embedder", k, 2, 6, 2, 42, 50, level, 0, 11, 512, 4096, 64, 64, Device.CPU, 1, false,
-        "test");
+    return ClusterOptions.builder().inputs(List.of(corpus.toString())).output(out.toString())
+        .embedder("demo-embedder").k(k).kMin(2).kMax(6).seeds(2).seed(42).level(level).chunkRows(64)
+        .device(Device.CPU).intraOpThreads(1).commandLine("test").build();
   }
 
   @Test

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.crest.inference.Device;
 import org.crest.io.InputFormat;
+import org.crest.label.LabelOptions;
 
 /** Test helper: EvalOptions with the CLI's defaults. */
 public final class Evals {
@@ -13,6 +14,7 @@ public final class Evals {
       String datasetCol, Map<String, String> labelMap, double threshold) {
     BenchmarkOptions b = new BenchmarkOptions(List.of(input), InputFormat.AUTO, preset, null, null, langCol,
         datasetCol, labelMap, null);
-    return new EvalOptions(b, output, false, model, null, threshold, 512, 256, 4096, 64, Device.CPU, 0);
+    return new EvalOptions(b, output, false,
+        LabelOptions.builder().model(model).threshold(threshold).device(Device.CPU).build());
   }
 }

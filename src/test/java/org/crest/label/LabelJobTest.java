@@ -206,8 +206,7 @@ class LabelJobTest {
     LabelSummary again = LabelJob.run(spark, Labels.overwrite(Labels.options(input, output, BUNDLE)));
     assertThat(again.rowsLabeled()).isEqualTo(reference.size());
 
-    LabelOptions wrongCol = new LabelOptions(List.of(input), out("nocol"), org.crest.io.InputFormat.AUTO, "body",
-        null, Set.of(), BUNDLE, null, 0.5, 512, 256, 4096, 64, 4096, org.crest.inference.Device.CPU, 0, false, 0);
+    LabelOptions wrongCol = Labels.options(input, out("nocol"), BUNDLE).toBuilder().textCol("body").build();
     assertThatThrownBy(() -> LabelJob.run(spark, wrongCol)).isInstanceOf(UsageException.class)
         .hasMessageContaining("no column 'body'").hasMessageContaining("--text-col");
   }

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.crest.inference.Device;
 import org.crest.inference.LengthBatcher;
 import org.crest.inference.ModelBundle;
 import org.crest.model.ModelResolver;
@@ -22,7 +21,12 @@ import org.crest.io.InputFormat;
 import org.crest.label.LabelJob;
 import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
+import org.crest.cli.BatchOptions;
+import org.crest.cli.ModelOptions;
+import org.crest.cli.ScoringOptions;
+import org.crest.cli.SparkOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,45 +34,43 @@ import picocli.CommandLine.Option;
  * loop over the same token batches in one JVM (the ceiling) and (b) a naive baseline (fixed batches of
  * 8 in input order, padded to the longest), on synthetic chat messages, in one run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
     description = {"Measure label throughput against a plain ONNX Runtime loop and a naive batching baseline.",
-        "Prints rows/s, tokens/s (real tokens: specials included, padding excluded), padding efficiency",
-        "and ratios. Figures vary ±20% between runs on shared machines: compare ratios within one run."})
+        "Prints rows/s, tokens/s (real tokens: specials included, padding excluded), padding efficiency and ratios. "
+            + "Figures vary ±20%% between runs on shared machines: compare ratios within one run."})
 public final class BenchCommand implements Callable<Integer> {
-  @Option(names = {"-m", "--model"}, defaultValue = "demo", description = "Model bundle folder or demo.")
-  String model;
-
-  @Option(names = "--rows", defaultValue = "2000", description = "Synthetic messages. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rows", defaultValue = "2000", paramLabel = "N",
+      description = "Synthetic messages. Default: ${DEFAULT-VALUE}.")
   int rows;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic messages.")
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+      description = "Seed of the synthetic messages. Default: ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--master", defaultValue = "local[2]", description = "Spark master. Default: ${DEFAULT-VALUE}.")
-  String master;
-
-  @Option(names = "--threads", defaultValue = "0",
+  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
       description = "Intra-op threads of the plain loops. Default 0: the cores of --master (local[N]), else 1.")
   int threads;
 
-  @Option(names = "--partitions", defaultValue = "0",
+  @Option(names = "--partitions", defaultValue = "0", paramLabel = "N",
       description = "Partitions the job scores in. Default 0: 4 × the plain-loop threads.")
   int partitions;
 
-  @Option(names = "--batch-tokens", defaultValue = "4096") int batchTokens;
-  @Option(names = "--max-batch-size", defaultValue = "64") int maxBatchSize;
-  @Option(names = "--chunk-rows", defaultValue = "4096") int chunkRows;
-  @Option(names = "--max-tokens", defaultValue = "512") int maxTokens;
-  @Option(names = "--window-stride", defaultValue = "256") int windowStride;
-
-  @Option(names = "--report", description = "Also write the figures as JSON to this file.")
+  @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to this file.")
   Path report;
+
+  @Mixin ModelOptions model;
+
+  @Mixin ScoringOptions scoring;
+
+  @Mixin SparkOptions spark;
 
   @Override
   public Integer call() throws Exception {
+    String master = spark.master("local[2]");
+    BatchOptions batch = scoring.batch();
     int cores = threads > 0 ? threads : coresOf(master);
     int parts = partitions > 0 ? partitions : 4 * cores;
-    ModelBundle bundle = ModelResolver.resolve(model);
+    ModelBundle bundle = ModelResolver.resolve(model.model());
     Path dir = Files.createTempDirectory("crest-bench-");
     List<String> texts = SyntheticChats.messages(rows, seed);
     Path input = dir.resolve("chats.jsonl");
@@ -77,9 +79,9 @@ public final class BenchCommand implements Callable<Integer> {
         rows, bundle.id(), master, cores, parts);
 
     // (a) and (b): one session with all cores, outside Spark, on pre-tokenized windows
-    Windowing windowing = new Windowing(maxTokens, windowStride, bundle.bosId(), bundle.eosId());
+    Windowing windowing = new Windowing(batch.maxTokens(), scoring.windowStride(), bundle.bosId(), bundle.eosId());
     long t = System.nanoTime();
-    ModelSession plain = ModelSession.create(bundle, ModelSession.Kind.CLASSIFIER, Device.CPU, cores, -1);
+    ModelSession plain = ModelSession.create(bundle, ModelSession.Kind.CLASSIFIER, batch.device(), cores, -1);
     double sessionSeconds = (System.nanoTime() - t) / 1e9;
     List<long[]> windows = new ArrayList<>();
     for (String s : texts) {
@@ -87,24 +89,27 @@ public final class BenchCommand implements Callable<Integer> {
     }
     System.out.printf("session creation (plain loop): %.1f s; %d windows, %d real tokens%n", sessionSeconds,
         windows.size(), windows.stream().mapToLong(x -> x.length).sum());
-    Loop ceiling = plainLoop(plain, windows, new LengthBatcher(batchTokens, maxBatchSize), chunkRows);
+    Loop ceiling = plainLoop(plain, windows, new LengthBatcher(batch.batchTokens(), batch.maxBatchSize()),
+        batch.chunkRows());
     System.out.printf("(a) plain loop done in %.1f s%n", ceiling.seconds);
     Loop naive = naiveLoop(plain, windows, 8);
     System.out.printf("(b) naive loop done in %.1f s%n", naive.seconds);
     plain.close();
 
     // the job: warm the executor's session on a few rows, then measure
-    SparkSession spark = SparkSession.builder().appName("crest bench").master(master)
+    SparkSession.Builder builder = SparkSession.builder().appName("crest bench").master(master)
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").getOrCreate();
+        .config("spark.ui.enabled", "false");
+    spark.conf().forEach(builder::config);
+    SparkSession session = builder.getOrCreate();
     LabelSummary job;
     try {
       Path warm = dir.resolve("warm.jsonl");
       writeJsonl(warm, texts.subList(0, Math.min(32, texts.size())));
-      LabelJob.run(spark, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
-      job = LabelJob.run(spark, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+      LabelJob.run(session, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
+      job = LabelJob.run(session, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
     } finally {
-      spark.stop();
+      session.stop();
     }
     double jobRows = job.rowsLabeled() / job.labelSeconds();
     double jobTokens = job.modelTokens() / job.labelSeconds();
@@ -138,9 +143,8 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private LabelOptions options(Path in, Path out, String bundleDir, int parts) {
-    return new LabelOptions(List.of(in.toString()), out.toString(), InputFormat.JSON, "text", null, java.util.Set.of(),
-        bundleDir, null, 0.5, maxTokens, windowStride, batchTokens, maxBatchSize, chunkRows, Device.CPU, 0, false,
-        parts);
+    return scoring.applyTo(model.applyTo(LabelOptions.builder())).model(bundleDir)
+        .inputs(List.of(in.toString())).format(InputFormat.JSON).output(out.toString()).repartition(parts).build();
   }
 
   record Loop(double seconds, long real, long computed, int batches) {}

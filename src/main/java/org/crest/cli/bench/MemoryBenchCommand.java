@@ -24,7 +24,11 @@ import org.crest.io.InputFormat;
 import org.crest.label.LabelJob;
 import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
+import org.crest.cli.ModelOptions;
+import org.crest.cli.ScoringOptions;
+import org.crest.cli.SparkOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import scala.Tuple2;
 
@@ -33,43 +37,42 @@ import scala.Tuple2;
  * this JVM's heap (local mode: the driver is the executor). Prints the peak heap and peak RSS of the
  * label pass, so a bounded heap can be checked against the size of the partition's text.
  */
-@Command(name = "bench-memory", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench-memory", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false,
     description = {"Label one partition of synthetic rows, some of them very long, and print peak heap and RSS.",
         "Run it with a small heap to check that rows stream in chunks, e.g.:",
         "  CREST_DRIVER_MEMORY=1g ./spark-submit.sh bench-memory --rows 1000000 --long-share 0.05 --long-tokens 20000",
         "The input is written once as one Parquet file (repeated texts compress well) and read as one partition."})
 public final class MemoryBenchCommand implements Callable<Integer> {
-  @Option(names = {"-m", "--model"}, defaultValue = "demo", description = "Model bundle folder or demo.")
-  String model;
-
-  @Option(names = "--rows", defaultValue = "20000", description = "Rows in the partition. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rows", defaultValue = "20000", paramLabel = "N",
+      description = "Rows in the partition. Default: ${DEFAULT-VALUE}.")
   long rows;
 
-  @Option(names = "--long-share", defaultValue = "0.05",
+  @Option(names = "--long-share", defaultValue = "0.05", paramLabel = "SHARE",
       description = "Share of rows that are long texts. Default: ${DEFAULT-VALUE}.")
   double longShare;
 
-  @Option(names = "--long-tokens", defaultValue = "20000",
+  @Option(names = "--long-tokens", defaultValue = "20000", paramLabel = "N",
       description = "Tokens of each long text (at least). Default: ${DEFAULT-VALUE}.")
   int longTokens;
 
-  @Option(names = "--chunk-rows", defaultValue = "4096", description = "Rows scored at a time. Default: ${DEFAULT-VALUE}.")
-  int chunkRows;
-
-  @Option(names = "--master", defaultValue = "local[2]", description = "Spark master. Default: ${DEFAULT-VALUE}.")
-  String master;
-
-  @Option(names = "--work-dir", description = "Where the input and output go (default: a new temp folder).")
+  @Option(names = "--work-dir", paramLabel = "DIR",
+      description = "Where the input and output go (default: a new temp folder).")
   Path workDir;
 
-  @Option(names = "--report", description = "Also write the figures as JSON to this file.")
+  @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to this file.")
   Path report;
+
+  @Mixin ModelOptions model;
+
+  @Mixin ScoringOptions scoring;
+
+  @Mixin SparkOptions spark;
 
   private static final int LONG_VARIANTS = 4; // distinct long texts: they stay in one Parquet dictionary
 
   @Override
   public Integer call() throws Exception {
-    ModelBundle bundle = ModelResolver.resolve(model);
+    ModelBundle bundle = ModelResolver.resolve(model.model());
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("crest-bench-memory-");
     List<String> longTexts = new ArrayList<>();
     long longTokenCount;
@@ -90,16 +93,18 @@ public final class MemoryBenchCommand implements Callable<Integer> {
     long every = Math.max(1, Math.round(1 / Math.max(longShare, 1e-9)));
     long longRows = longShare <= 0 ? 0 : (rows + every - 1 - every / 2) / every;
 
-    SparkSession spark = SparkSession.builder().appName("crest bench-memory").master(master)
+    SparkSession.Builder builder = SparkSession.builder().appName("crest bench-memory")
+        .master(spark.master("local[2]"))
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         // one file is one partition, however large
-        .config("spark.sql.files.maxPartitionBytes", String.valueOf(Long.MAX_VALUE / 4))
-        .getOrCreate();
+        .config("spark.sql.files.maxPartitionBytes", String.valueOf(Long.MAX_VALUE / 4));
+    spark.conf().forEach(builder::config);
+    SparkSession session = builder.getOrCreate();
     try {
       Path input = dir.resolve("input.parquet");
       long tg = System.nanoTime();
-      spark.range(rows).coalesce(1)
+      session.range(rows).coalesce(1)
           .map(new MakeRow(shortTexts, longTexts, longShare <= 0 ? 0 : every),
               Encoders.tuple(Encoders.STRING(), Encoders.STRING()))
           .toDF("id", "text")
@@ -112,9 +117,9 @@ public final class MemoryBenchCommand implements Callable<Integer> {
       System.gc();
       resetPeaks();
       Path out = dir.resolve("out");
-      LabelSummary s = LabelJob.run(spark, new LabelOptions(List.of(input.toString()), out.toString(),
-          InputFormat.PARQUET, "text", null, java.util.Set.of(), bundle.dir().toString(), null, 0.5, 512, 256, 4096,
-          64, chunkRows, Device.CPU, 0, true, 0));
+      LabelSummary s = LabelJob.run(session, scoring.applyTo(model.applyTo(LabelOptions.builder()))
+          .model(bundle.dir().toString()).inputs(List.of(input.toString())).format(InputFormat.PARQUET)
+          .output(out.toString()).overwrite(true).build());
       long heapPeak = heapPeakBytes();
       String rss = BenchCommand.peakRss();
       long parts;
@@ -132,7 +137,7 @@ public final class MemoryBenchCommand implements Callable<Integer> {
         r.put("rows", rows);
         r.put("long_rows", longRows);
         r.put("long_tokens", longTokenCount);
-        r.put("chunk_rows", chunkRows);
+        r.put("chunk_rows", scoring.batch().chunkRows());
         r.put("model", bundle.id());
         r.put("heap_max_mb", Runtime.getRuntime().maxMemory() >> 20);
         r.put("heap_peak_mb", heapPeak >> 20);
@@ -145,7 +150,7 @@ public final class MemoryBenchCommand implements Callable<Integer> {
       }
       return s.rowsIn() == s.rowsLabeled() + s.rowsQuarantined() ? 0 : 1;
     } finally {
-      spark.stop();
+      session.stop();
     }
   }
 

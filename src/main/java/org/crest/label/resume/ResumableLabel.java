@@ -460,11 +460,15 @@ public final class ResumableLabel {
         processed += p.rowsIn();
       }
     }
-    return new ResumeSummary(status, run.runId(), mode(run.options()), qualified(run.inFs(), run.root()),
-        qualified(run.fs(), run.out()), run.dtFilter(), run.bundle().id(), run.bundle().sha256(),
-        run.bundle().isDemo(), found, parts.size(), committed, reprocessed, skipped, empty, in, labeled,
-        quarantined, unsafe, processed, cleaned, List.copyOf(parts), startedAt, Instant.now().toString(),
-        Math.round((System.nanoTime() - t0) / 1e6) / 1000.0);
+    return ResumeSummary.builder().status(status).runId(run.runId()).mode(mode(run.options()))
+        .input(qualified(run.inFs(), run.root())).output(qualified(run.fs(), run.out())).dtFilter(run.dtFilter())
+        .model(run.bundle().id()).modelSha256(run.bundle().sha256()).modelIsDemo(run.bundle().isDemo())
+        .partitionsFound(found).partitionsSelected(parts.size()).partitionsCommitted(committed)
+        .partitionsReprocessed(reprocessed).partitionsSkipped(skipped).partitionsEmpty(empty)
+        .rowsIn(in).rowsLabeled(labeled).rowsQuarantined(quarantined).unsafe(unsafe).rowsInProcessed(processed)
+        .stagingCleaned(cleaned).partitions(List.copyOf(parts)).startedAt(startedAt)
+        .finishedAt(Instant.now().toString()).elapsedSeconds(Math.round((System.nanoTime() - t0) / 1e6) / 1000.0)
+        .build();
   }
 
   private static void writeSummary(FileSystem fs, Path file, ResumeSummary s) {
