@@ -2,6 +2,7 @@ package org.crest.model;
 
 import org.crest.ModelException;
 import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +21,17 @@ public final class ModelResolver {
   private static final String DEMO_RESOURCE = "crest/models/demo/";
 
   private ModelResolver() {}
+
+  /**
+   * As {@link #resolve(String)}, then the driver's load check ({@link ModelSession#verify}): the bundle must be a
+   * {@code kind} (a classifier for label and evaluate), load, and give finite output on the fixed test inputs,
+   * before any Spark job starts.
+   */
+  public static ModelBundle resolve(String spec, ModelSession.Kind kind) {
+    ModelBundle bundle = resolve(spec);
+    ModelSession.verify(bundle, kind);
+    return bundle;
+  }
 
   public static ModelBundle resolve(String spec) {
     if (spec == null || spec.isBlank()) {
