@@ -186,6 +186,8 @@ public final class LabelCommand implements Callable<Integer> {
     if (skipCorruptFiles) {
       conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
     }
+    // a broken model, or an embedder given as --model, is refused in one line before Spark starts
+    org.crest.label.LabelJob.resolveModel(o);
     SparkSession spark = SparkSessions.create("crest label", master, sparkConf(), o.output(), verbose);
     try {
       if (resume) {

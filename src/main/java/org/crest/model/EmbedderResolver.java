@@ -22,9 +22,7 @@ public final class EmbedderResolver {
 
   /** The embedder bundle, checked on the driver ({@link org.crest.inference.ModelSession#verify}) before any job. */
   public static ModelBundle resolve(String spec) {
-    ModelBundle bundle = resolveUnchecked(spec);
-    org.crest.inference.ModelSession.verify(bundle, org.crest.inference.ModelSession.Kind.ENCODER);
-    return bundle;
+    return ModelResolver.checked(spec, org.crest.inference.ModelSession.Kind.ENCODER, () -> resolveUnchecked(spec));
   }
 
   private static ModelBundle resolveUnchecked(String spec) {
