@@ -264,7 +264,7 @@ public final class ModelSession implements AutoCloseable {
       }
       for (int i = 0; i < out.length; i++) {
         if (!Float.isFinite(out[i])) {
-          throw new ModelException("Cannot use model " + bundle.id() + " (" + bundle.dir() + "): its "
+          throw new ModelException("Cannot use model " + bundle.id() + " (" + bundle.dir() + "): its output "
               + kind.output + " on a fixed " + ids.length + "-token test input" + (ids == longIds && max > 3
               ? " (the longest it takes)" : "") + " is not finite (" + out[i] + " at element " + i + " of "
               + out.length + "); NaN or infinite weights, or a float16 overflow, would make every score "

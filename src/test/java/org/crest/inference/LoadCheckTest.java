@@ -31,7 +31,7 @@ class LoadCheckTest {
     ModelBundle b = ModelBundle.open(dir);
     assertThatThrownBy(() -> ModelSession.verify(b, ModelSession.Kind.CLASSIFIER)).isInstanceOf(ModelException.class)
         .hasMessageContaining("Cannot use model " + b.id()).hasMessageContaining(dir.toAbsolutePath().toString())
-        .hasMessageContaining("logits on a fixed").hasMessageContaining("is not finite (NaN")
+        .hasMessageContaining("its output logits on a fixed").hasMessageContaining("is not finite (NaN")
         .satisfies(LoadCheckTest::oneLine);
     // executors make their sessions through create, which runs the same check
     assertThatThrownBy(() -> classifier(dir)).isInstanceOf(ModelException.class).hasMessageContaining("not finite");
@@ -57,7 +57,7 @@ class LoadCheckTest {
   void aNanEmbedderIsRefused() {
     Path dir = BrokenBundles.withInitializer(Fixtures.EMBEDDER, "embeddings.LayerNorm.bias", v -> v[5] = Float.NaN);
     assertThatThrownBy(() -> ModelSession.verify(ModelBundle.open(dir), ModelSession.Kind.ENCODER))
-        .isInstanceOf(ModelException.class).hasMessageContaining("last_hidden_state on a fixed")
+        .isInstanceOf(ModelException.class).hasMessageContaining("its output last_hidden_state on a fixed")
         .hasMessageContaining("is not finite");
   }
 
