@@ -117,6 +117,8 @@ public final class ClusterCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ClusterOptions o = options();
+    // a broken embedder, or a classifier given as --embedder, is refused in one line before Spark starts
+    org.crest.model.EmbedderResolver.resolve(o.embedder());
     SparkSession session = spark.start("crest cluster");
     try {
       ClusterSummary s = ClusterJob.run(session, o);

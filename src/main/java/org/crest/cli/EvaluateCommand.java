@@ -49,6 +49,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalOptions o = opts.options();
+    // a broken model, or an embedder given as --model, is refused in one line before Spark starts
+    org.crest.model.ModelResolver.resolve(o.label().model(), org.crest.inference.ModelSession.Kind.CLASSIFIER);
     SparkSession spark = opts.spark.start("crest evaluate");
     try {
       EvaluateJob.Result r = EvaluateJob.run(spark, o);

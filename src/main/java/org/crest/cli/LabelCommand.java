@@ -129,6 +129,8 @@ public final class LabelCommand implements Callable<Integer> {
     if (skipCorruptFiles) {
       spark.conf().put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
     }
+    // a broken model, or an embedder given as --model, is refused in one line before Spark starts
+    org.crest.label.LabelJob.resolveModel(o);
     SparkSession session = spark.start("crest label", o.output(), sparkConf());
     try {
       if (resume) {

@@ -36,6 +36,8 @@ public final class RelabelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EvalOptions o = opts.options();
+    // a broken model, or an embedder given as --model, is refused in one line before Spark starts
+    org.crest.model.ModelResolver.resolve(o.label().model(), org.crest.inference.ModelSession.Kind.CLASSIFIER);
     SparkSession spark = opts.spark.start("crest relabel");
     try {
       RelabelJob.Result r = RelabelJob.run(spark, o);

@@ -4,6 +4,8 @@ import org.crest.Columns;
 
 import org.crest.ConservationException;
 import org.crest.UsageException;
+import org.crest.inference.ModelSession;
+import org.crest.model.ModelResolver;
 import org.crest.io.Units;
 import org.crest.label.LabelJob;
 import org.crest.label.LabelSummary;
@@ -52,6 +54,8 @@ public final class BenchmarkScoring {
   }
 
   public static Scored run(SparkSession spark, EvalOptions o, String scoredName, String command) {
+    // the model is checked (kind, files, finite output) before anything is read or written
+    ModelResolver.resolve(o.label().model(), ModelSession.Kind.CLASSIFIER);
     Path out = new Path(o.output());
     FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), true);
     BenchmarkReader.Benchmark b = BenchmarkReader.read(spark, o.bench());

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Scores texts with a classifier session: tokenize (no padding) → windows → length-sorted batches by
  * token budget → ONNX Runtime → softmax → P(unsafe) per window → maximum per text. Scores return to
- * their texts whatever the batch order.
+ * their texts whatever the batch order. A text with a NaN or infinite logit or probability in any window gets
+ * no score ({@link Scores#finite}), never the maximum of its other windows.
  */
 public final class Classifier {
   private final ModelSession session;
@@ -38,6 +39,14 @@ public final class Classifier {
     /** Tokens the model computed: batch size × padded length, summed over batches. */
     public long computedTokens;
     public int batches;
+
+    /**
+     * Whether text {@code i} has a score: false when a logit or probability of any of its windows was NaN or
+     * infinite ({@link #pUnsafe} is then NaN). Such a text must not be labeled.
+     */
+    public boolean finite(int i) {
+      return Double.isFinite(pUnsafe[i]);
+    }
 
     Scores(int n) {
       pUnsafe = new double[n];
@@ -83,14 +92,34 @@ public final class Classifier {
       float[] logits = run.output();
       out.computedTokens += run.computedTokens();      out.batches++;
       for (int b = 0; b < batch.length; b++) {
-        double p = softmaxAt(logits, b * labels, labels, unsafeIndex);
+        double p = windowScore(logits, b * labels, labels, unsafeIndex);
         int row = owner.get(batch[b]);
-        if (p > out.pUnsafe[row]) {
+        // NaN > x is false, so a row that got NaN keeps it whatever its other windows say
+        if (Double.isNaN(p) || p > out.pUnsafe[row]) {
           out.pUnsafe[row] = p;
         }
       }
     }
+    for (int i = 0; i < n; i++) {
+      if (!Double.isFinite(out.pUnsafe[i])) {
+        out.pUnsafe[i] = Double.NaN; // also a row without windows: never a score
+      }
+    }
     return out;
+  }
+
+  /**
+   * P(unsafe) of one window, or NaN when any of its logits or the probability is not finite: a NaN or infinite
+   * logit never becomes a score (softmax would turn +∞ into NaN and −∞ into a confident 0 or 1).
+   */
+  static double windowScore(float[] logits, int offset, int labels, int k) {
+    for (int j = 0; j < labels; j++) {
+      if (!Float.isFinite(logits[offset + j])) {
+        return Double.NaN;
+      }
+    }
+    double p = softmaxAt(logits, offset, labels, k);
+    return Double.isFinite(p) ? p : Double.NaN;
   }
 
   /** Softmax probability of class {@code k} from float logits, computed in double. */

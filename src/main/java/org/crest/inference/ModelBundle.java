@@ -46,9 +46,12 @@ public final class ModelBundle implements Serializable {
   private final long eosId;
   private final long padId;
   private final boolean demo;
+  private final int maxTokens;
+  /** The load check's long input never exceeds this many tokens (XLM-R's limit). */
+  static final int PROBE_MAX_TOKENS = 512;
 
   private ModelBundle(String dir, String name, String sha256, List<String> labels, long bosId, long eosId,
-      long padId, boolean demo) {
+      long padId, boolean demo, int maxTokens) {
     this.dir = dir;
     this.name = name;
     this.sha256 = sha256;
@@ -57,6 +60,7 @@ public final class ModelBundle implements Serializable {
     this.eosId = eosId;
     this.padId = padId;
     this.demo = demo;
+    this.maxTokens = maxTokens;
   }
 
   /** Opens and validates a bundle directory; reads config.json and hashes the three files. */
@@ -82,6 +86,9 @@ public final class ModelBundle implements Serializable {
       throw new ModelException("Cannot load model bundle: config.json in " + dir + " is not valid JSON ("
           + e.getMessage() + ")", e);
     }
+    String what = "Cannot load model bundle " + dir;
+    BundleFiles.checkConfig(config, dir.resolve(CONFIG_FILE), what);
+    BundleFiles.checkTokenizer(dir.resolve(TOKENIZER_FILE), config, dir.resolve(CONFIG_FILE), what);
     List<String> labels = labelsOf(config, dir);
     String name = config.path("_name_or_path").asText("");
     if (name.isBlank()) {
@@ -89,9 +96,26 @@ public final class ModelBundle implements Serializable {
     }
     Map<String, String> hashes = hashes(dir);
     checkManifest(dir, hashes);
+    long pad = config.path("pad_token_id").asLong(1);
     return new ModelBundle(dir.toAbsolutePath().normalize().toString(), name, hashes.get(""), labels,
-        config.path("bos_token_id").asLong(0), config.path("eos_token_id").asLong(2),
-        config.path("pad_token_id").asLong(1), demo);
+        config.path("bos_token_id").asLong(0), config.path("eos_token_id").asLong(2), pad, demo,
+        maxTokensOf(config, pad));
+  }
+
+  /**
+   * The longest input the model takes, specials included, at most {@link #PROBE_MAX_TOKENS}: RoBERTa positions
+   * start after the pad id, so max_position_embeddings - pad_token_id - 1 (514 → 512).
+   */
+  private static int maxTokensOf(JsonNode config, long pad) {
+    JsonNode p = config.get("max_position_embeddings");
+    if (p == null || !p.canConvertToLong()) {
+      return PROBE_MAX_TOKENS;
+    }
+    long n = p.asLong() - Math.max(0, pad) - 1;
+    if (n < 3) {
+      n = p.asLong();
+    }
+    return (int) Math.max(3, Math.min(PROBE_MAX_TOKENS, n));
   }
 
   private static List<String> labelsOf(JsonNode config, Path dir) {
@@ -278,6 +302,11 @@ public final class ModelBundle implements Serializable {
     return padId;
   }
 
+  /** Longest input (specials included) that config.json allows, capped at 512: the load check's long input. */
+  public int maxTokens() {
+    return maxTokens;
+  }
+
   /** True for the bundled random-weight fixture model, whose labels mean nothing. */
   public boolean isDemo() {
     return demo;
@@ -286,7 +315,7 @@ public final class ModelBundle implements Serializable {
   /** Same bundle at another local path (an executor's copy); identity (hash) is unchanged. */
   public ModelBundle at(Path otherDir) {
     return new ModelBundle(otherDir.toAbsolutePath().normalize().toString(), name, sha256, labels, bosId, eosId,
-        padId, demo);
+        padId, demo, maxTokens);
   }
 
   @Override

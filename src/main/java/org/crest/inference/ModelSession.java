@@ -11,7 +11,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
@@ -19,7 +18,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +79,37 @@ public final class ModelSession implements AutoCloseable {
    * @param gpuId the GPU address Spark assigned, or -1 when none was assigned
    */
   public static ModelSession create(ModelBundle bundle, Kind kind, Device device, int intraOpThreads, int gpuId) {
-    bundle.verifyOnDisk();
+    return create(bundle, kind, device, intraOpThreads, gpuId, true);
+  }
+
+  /** Bundles (content hash and kind) this JVM has already checked with {@link #verify}. */
+  private static final Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The driver's load check, before any Spark job: the bundle must load as {@code kind} (a classifier given where
+   * an embedder is expected, or the reverse, is refused), its tokenizer must load, and its output on the fixed
+   * short and long test inputs must be finite. Runs once per JVM and bundle; a {@link ModelException} with one
+   * line naming the bundle otherwise.
+   */
+  public static void verify(ModelBundle bundle, Kind kind) {
+    String key = bundle.sha256() + "/" + kind;
+    if (VERIFIED.contains(key)) {
+      return;
+    }
+    int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    long t0 = System.nanoTime();
+    try (ModelSession s = create(bundle, kind, Device.CPU, threads, -1, false)) {
+      LOG.info("Checked {} {} in {} ms: it loads and its output on the test inputs is finite",
+          kind.name().toLowerCase(), bundle.id(), (System.nanoTime() - t0) / 1_000_000);
+    }
+    VERIFIED.add(key);
+  }
+
+  private static ModelSession create(ModelBundle bundle, Kind kind, Device device, int intraOpThreads, int gpuId,
+      boolean verifyHash) {
+    if (verifyHash) {
+      bundle.verifyOnDisk();
+    }
     OrtEnvironment env = OrtEnvironment.getEnvironment(); // process-wide: never closed here
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     OrtSession session = null;
@@ -92,23 +123,18 @@ public final class ModelSession implements AutoCloseable {
       session = env.createSession(bundle.dir().resolve(ModelBundle.MODEL_FILE).toString(), options);
       boolean tokenTypes = checkInputs(bundle, session);
       long width = checkOutput(bundle, kind, session);
-      tokenizer = HuggingFaceTokenizer.builder()
-          .optTokenizerPath(bundle.dir().resolve(ModelBundle.TOKENIZER_FILE))
-          .optAddSpecialTokens(false)
-          .optTruncation(false)
-          .optPadding(false)
-          .build();
-      LOG.info("Loaded {} {} on {} with {} intra-op thread(s)", kind.name().toLowerCase(), bundle.id(), where,
-          Math.max(1, intraOpThreads));
-      return new ModelSession(bundle, kind, env, options, session, tokenizer, tokenTypes, width, where);
+      tokenizer = BundleFiles.openTokenizer(bundle.dir().resolve(ModelBundle.TOKENIZER_FILE),
+          "Cannot load model " + bundle.id());
+      ModelSession s = new ModelSession(bundle, kind, env, options, session, tokenizer, tokenTypes, width, where);
+      long t0 = System.nanoTime();
+      s.probe();
+      LOG.info("Loaded {} {} on {} with {} intra-op thread(s); load check {} ms", kind.name().toLowerCase(),
+          bundle.id(), where, Math.max(1, intraOpThreads), (System.nanoTime() - t0) / 1_000_000);
+      return s;
     } catch (OrtException e) {
       closeQuietly(session, options, tokenizer);
       throw new ModelException("Cannot load model " + bundle.dir().resolve(ModelBundle.MODEL_FILE)
-          + " with ONNX Runtime: " + e.getMessage(), e);
-    } catch (IOException e) {
-      closeQuietly(session, options, tokenizer);
-      throw new ModelException("Cannot load tokenizer " + bundle.dir().resolve(ModelBundle.TOKENIZER_FILE)
-          + ": " + e.getMessage(), e);
+          + " with ONNX Runtime: " + BundleFiles.oneLine(e.getMessage()), e);
     } catch (RuntimeException e) {
       closeQuietly(session, options, tokenizer);
       throw e;
@@ -177,6 +203,15 @@ public final class ModelSession implements AutoCloseable {
   private static long checkOutput(ModelBundle bundle, Kind kind, OrtSession session) throws OrtException {
     Map<String, NodeInfo> outputs = session.getOutputInfo();
     NodeInfo info = outputs.get(kind.output);
+    Kind other = kind == Kind.CLASSIFIER ? Kind.ENCODER : Kind.CLASSIFIER;
+    if (info == null && outputs.containsKey(other.output)) {
+      throw new ModelException("Cannot use model " + bundle.id() + " (" + bundle.dir().resolve(ModelBundle.MODEL_FILE)
+          + ") as " + (kind == Kind.CLASSIFIER ? "a classifier: it is an embedder (expected an output called "
+          + "'logits', found last_hidden_state); --model needs a text-classification export, an embedder belongs "
+          + "to cluster --embedder" : "an embedder: it is a classifier (expected an output called "
+          + "'last_hidden_state', found logits); --embedder needs a feature-extraction export, a classifier "
+          + "belongs to --model"));
+    }
     if (info == null) {
       throw new ModelException("Cannot use model " + bundle.id() + " as a " + kind.name().toLowerCase()
           + ": expected an output called '" + kind.output + "', found " + new TreeSet<>(outputs.keySet()));
@@ -194,6 +229,57 @@ public final class ModelSession implements AutoCloseable {
           + " classes but config.json id2label names " + bundle.labels().size() + " " + bundle.labels());
     }
     return width;
+  }
+
+  /** The load check's fixed text: several scripts, so that it is not all unknown tokens for any XLM-R vocabulary. */
+  static final String PROBE_TEXT = "Hello, how are you today? Bonjour, comment ça va ? Hola, ¿cómo estás? "
+      + "Привет, как дела? 你好，今天怎么样？ مرحبا، كيف حالك؟ नमस्ते, आप कैसे हैं?";
+
+  /**
+   * The load check: the fixed text as one short input, and repeated to the longest input the model takes
+   * ({@link ModelBundle#maxTokens()}, where float16 activations overflow first), each run alone. Any NaN or
+   * infinity in the output refuses the model: such a model would label nothing reliably.
+   */
+  private void probe() {
+    long[] content = tokenize(PROBE_TEXT);
+    if (content.length == 0) {
+      content = new long[] {bundle.eosId()};
+    }
+    int max = bundle.maxTokens();
+    long[] shortIds = window(content, Math.min(content.length, max - 2));
+    long[] filler = new long[max - 2];
+    for (int i = 0; i < filler.length; i++) {
+      filler[i] = content[i % content.length];
+    }
+    long[] longIds = window(filler, filler.length);
+    for (long[] ids : new long[][] {shortIds, longIds}) {
+      long[] mask = new long[ids.length];
+      Arrays.fill(mask, 1L);
+      float[] out;
+      try {
+        out = run(ids, mask, 1, ids.length);
+      } catch (ModelException e) {
+        throw new ModelException("Cannot use model " + bundle.id() + " (" + bundle.dir() + "): the load check on a "
+            + ids.length + "-token test input failed: " + BundleFiles.oneLine(e.getMessage()), e);
+      }
+      for (int i = 0; i < out.length; i++) {
+        if (!Float.isFinite(out[i])) {
+          throw new ModelException("Cannot use model " + bundle.id() + " (" + bundle.dir() + "): its output "
+              + kind.output + " on a fixed " + ids.length + "-token test input" + (ids == longIds && max > 3
+              ? " (the longest it takes)" : "") + " is not finite (" + out[i] + " at element " + i + " of "
+              + out.length + "); NaN or infinite weights, or a float16 overflow, would make every score "
+              + "meaningless, so the model is refused before any row is scored");
+        }
+      }
+    }
+  }
+
+  private long[] window(long[] content, int n) {
+    long[] ids = new long[n + 2];
+    ids[0] = bundle.bosId();
+    System.arraycopy(content, 0, ids, 1, n);
+    ids[n + 1] = bundle.eosId();
+    return ids;
   }
 
   /** Content token ids of a text: no special tokens, no truncation, no padding. */

@@ -49,6 +49,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   public static final String NUL_BYTE = org.crest.io.InputReader.NUL_BYTE;
   /** CSV: a quoted field that never closes; the rest of the file is in crest_record. */
   public static final String UNBALANCED_QUOTE = "unbalanced_quote";
+  /**
+   * The model's logit or probability for some window of the text was NaN or infinite (set by the label job after
+   * scoring, not here): the row is not labeled.
+   */
+  public static final String NON_FINITE_SCORE = "non_finite_score";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

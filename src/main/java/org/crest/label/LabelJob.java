@@ -3,6 +3,7 @@ package org.crest.label;
 import org.crest.Columns;
 
 import org.crest.ConservationException;
+import org.crest.ModelException;
 import org.crest.io.Units;
 import org.crest.label.resume.ResumableLabel;
 import org.crest.langid.DetectLanguage;
@@ -34,6 +35,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelSession;
 import org.crest.model.ModelResolver;
 import org.crest.io.InputReader;
 import org.crest.io.ReadFailures;
@@ -91,7 +93,7 @@ public final class LabelJob {
 
   /** The bundle {@code --model} names, with a WARN when it is the demo model. */
   public static ModelBundle resolveModel(LabelOptions o) {
-    ModelBundle bundle = ModelResolver.resolve(o.model());
+    ModelBundle bundle = ModelResolver.resolve(o.model(), ModelSession.Kind.CLASSIFIER);
     if (bundle.isDemo()) {
       LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
           + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
@@ -146,7 +148,14 @@ public final class LabelJob {
 
     spark.sparkContext().setJobDescription("crest label: quarantine");
     String qdir = new Path(out, Columns.QUARANTINE_DIR).toString();
-    unitRows.where(col(Columns.ERROR_COL).isNotNull()).write().mode(SaveMode.Overwrite).parquet(qdir);
+    Dataset<Row> rejected = unitRows.where(col(Columns.ERROR_COL).isNotNull());
+    List<Row> nonFinite = nonFiniteRows(bundle, metrics);
+    if (!nonFinite.isEmpty()) {
+      StructType nfSchema = good.schema().add(Columns.ERROR_COL, DataTypes.StringType, true)
+          .add(Columns.RECORD_COL, DataTypes.StringType, true);
+      rejected = rejected.unionByName(spark.createDataFrame(nonFinite, nfSchema));
+    }
+    rejected.write().mode(SaveMode.Overwrite).parquet(qdir);
 
     spark.sparkContext().setJobDescription("crest label: count input and check conservation");
     long rowsIn = unitRows.count();
@@ -158,6 +167,11 @@ public final class LabelJob {
     long unsafe = agg.isNullAt(1) ? 0 : agg.getLong(1);
     long windows = agg.isNullAt(2) ? 0 : agg.getLong(2);
     long tokens = agg.isNullAt(3) ? 0 : agg.getLong(3);
+    if (labeled == 0 && !nonFinite.isEmpty()) {
+      throw new ModelException("Cannot label with model " + bundle.id() + " (" + bundle.dir() + "): it gave a NaN or "
+          + "infinite score for every row it scored (" + nonFinite.size() + "); the model is broken (NaN or infinite "
+          + "weights, or a float16 overflow), so nothing was labeled");
+    }
     Map<String, Long> reasons = new TreeMap<>();
     long quarantined = 0;
     for (Row r : spark.read().parquet(qdir).groupBy(Columns.ERROR_COL).count().collectAsList()) {
@@ -200,6 +214,26 @@ public final class LabelJob {
     LOG.info("Labeled {} rows ({} unsafe), quarantined {} {}, in {} s; summary at {}", labeled, unsafe, quarantined,
         reasons, round(elapsed), new Path(out, Columns.SUMMARY_FILE));
     return summary;
+  }
+
+  /**
+   * The rows whose score was NaN or infinite ({@link ScorePartition}): never labeled, they join the quarantine
+   * with reason {@link Units#NON_FINITE_SCORE}. A model that gives more than {@link ScorePartition#MAX_NON_FINITE_ROWS}
+   * of them in one task is broken: the run stops, naming it.
+   */
+  private static List<Row> nonFiniteRows(ModelBundle bundle, ScorePartition.Metrics metrics) {
+    long n = metrics.nonFinite.value();
+    List<Row> rows = metrics.nonFiniteRows.value();
+    if (n > rows.size()) {
+      throw new ModelException("Cannot label with model " + bundle.id() + " (" + bundle.dir() + "): it gave a NaN or "
+          + "infinite score for " + n + " rows, more than " + ScorePartition.MAX_NON_FINITE_ROWS + " in one task; "
+          + "the model is broken (NaN or infinite weights, or a float16 overflow), so nothing was labeled");
+    }
+    if (n > 0) {
+      LOG.warn("Model {} gave a NaN or infinite score for {} row(s): they are not labeled, but quarantined as {}",
+          bundle.id(), n, Units.NON_FINITE_SCORE);
+    }
+    return rows;
   }
 
   static void writeSummary(FileSystem fs, Path file, LabelSummary summary) {

@@ -1,5 +1,6 @@
 package org.crest.label;
 
+import org.crest.io.Units;
 import org.crest.spark.JobSupport;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -52,6 +53,12 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
    */
   static final int MAX_CHUNK_CHARS = 1 << 20;
 
+  /**
+   * A task sends at most this many rows with a non-finite score to the driver for the quarantine; a model that
+   * gives more is broken, and the driver stops the run ({@link LabelJob}).
+   */
+  static final int MAX_NON_FINITE_ROWS = 1000;
+
   private final ModelBundle bundle;
   private final String shippedAs; // name under SparkFiles, or null to use the bundle's own path
   private final ScoringSettings settings;
@@ -73,8 +80,17 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     final LongAccumulator sessions;
     /** One "executorId TAB pid TAB sessions of this model in that JVM" per task, failed and killed ones too. */
     final CollectionAccumulator<String> sessionReports;
+    /** Rows whose score was NaN or infinite: not labeled, quarantined as {@link Units#NON_FINITE_SCORE}. */
+    final LongAccumulator nonFinite;
+    /**
+     * Those rows (at most {@link #MAX_NON_FINITE_ROWS} per task), in the unit schema: the scored columns, then
+     * crest_error and crest_record. The driver writes them to the quarantine.
+     */
+    final CollectionAccumulator<Row> nonFiniteRows;
 
     Metrics(org.apache.spark.SparkContext sc) {
+      nonFinite = sc.longAccumulator("crest.rows.non_finite");
+      nonFiniteRows = sc.collectionAccumulator("crest.rows.non_finite.sample");
       realTokens = sc.longAccumulator("crest.tokens.real");
       computedTokens = sc.longAccumulator("crest.tokens.computed");
       batches = sc.longAccumulator("crest.batches");
@@ -185,6 +201,7 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
     private Fault fault; // test hook, null unless configured for this attempt
     private long emitted;
+    private int nonFiniteSent;
 
     Chunks(Iterator<Row> in, Classifier classifier, String modelId, Fault fault) {
       this.in = in;
@@ -200,8 +217,8 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         fault = null;
         f.strike();
       }
-      if (ready.isEmpty() && in.hasNext()) {
-        fill();
+      while (ready.isEmpty() && in.hasNext()) {
+        fill(); // a chunk whose rows all went to the quarantine leaves nothing ready: take the next one
       }
       return !ready.isEmpty();
     }
@@ -232,6 +249,21 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
       metrics.batches.add(s.batches);
       for (int i = 0; i < chunk.size(); i++) {
         Row r = chunk.get(i);
+        if (!s.finite(i)) {
+          // never a label: the row goes to the quarantine through the driver (reason non_finite_score)
+          metrics.nonFinite.add(1);
+          if (nonFiniteSent < MAX_NON_FINITE_ROWS) {
+            nonFiniteSent++;
+            Object[] q = new Object[r.length() + 2];
+            for (int j = 0; j < r.length(); j++) {
+              q[j] = r.get(j);
+            }
+            q[r.length()] = Units.NON_FINITE_SCORE;
+            q[r.length() + 1] = null;
+            metrics.nonFiniteRows.add(RowFactory.create(q));
+          }
+          continue;
+        }
         Object[] v = new Object[r.length() + 5];
         for (int j = 0; j < r.length(); j++) {
           v[j] = r.get(j);

@@ -159,9 +159,33 @@ public final class Checkpoint implements AutoCloseable {
     return st.tensor(name);
   }
 
-  /** Little-endian float32 bytes of a tensor (see {@link Safetensors#float32Bytes}). */
+  /**
+   * Little-endian float32 bytes of a tensor (see {@link Safetensors#float32Bytes}). A tensor that holds a NaN or
+   * an infinity (in whatever float dtype it is stored) is refused, naming it: such weights make every score NaN.
+   */
   public byte[] float32Bytes(String name) {
-    return byTensor.get(tensor(name).name()).float32Bytes(tensor(name));
+    Safetensors st = byTensor.get(tensor(name).name());
+    Safetensors.Tensor t = tensor(name);
+    byte[] b = st.float32Bytes(t);
+    long bad = 0;
+    long first = -1;
+    for (int i = 0; i < b.length; i += 4) {
+      // float32 little-endian: exponent bits all ones means NaN or ±infinity
+      int hi = ((b[i + 3] & 0x7f) << 1) | ((b[i + 2] & 0x80) >>> 7);
+      if (hi == 0xff) {
+        if (first < 0) {
+          first = i / 4;
+        }
+        bad++;
+      }
+    }
+    if (bad > 0) {
+      throw new ModelException("Cannot convert " + dir + ": tensor " + name + " (" + t.dtype()
+          + java.util.Arrays.toString(t.shape()) + " in " + st.path().getFileName() + ") holds " + bad
+          + " NaN or infinite value" + (bad == 1 ? "" : "s") + " (the first at element " + first
+          + "); a model with such weights scores nothing reliably: fix or re-export the checkpoint");
+    }
+    return b;
   }
 
   /** Counts of the dtypes of all tensors, e.g. {F16=199, I64=1}. */

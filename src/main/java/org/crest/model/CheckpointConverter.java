@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.crest.ModelException;
+import org.crest.inference.BundleFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +90,7 @@ public final class CheckpointConverter {
     long t0 = System.nanoTime();
     try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
       XlmRobertaConfig cfg = XlmRobertaConfig.from(ckpt.config(), checkpointDir.toString());
+      checkFiles(ckpt, cfg);
       Task t = task != null ? task : (cfg.isClassifier() ? Task.CLASSIFICATION : Task.EMBEDDING);
       long weightBytes = float32Bytes(ckpt) / 4 * precision.bytes;
       boolean external = externalData == ExternalData.ALWAYS
@@ -160,6 +162,51 @@ public final class CheckpointConverter {
       return r;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot convert " + checkpointDir + " to " + outDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What convert checks before it writes anything, so that no broken file reaches a bundle: config.json (also
+   * {@link BundleFiles#checkConfig}), tokenizer.json (JSON, loads with the pipeline's tokenizer library, ids within
+   * config's vocab_size), and config.json against the weights: the number of encoder layers and the hidden size
+   * must be the checkpoint's (a config that disagrees would drop layers, or fail deep in the graph).
+   * NaN or infinite weights are refused as each tensor is read ({@link Checkpoint#float32Bytes}).
+   */
+  static void checkFiles(Checkpoint ckpt, XlmRobertaConfig cfg) {
+    String what = "Cannot convert " + ckpt.dir();
+    Path config = ckpt.dir().resolve(Checkpoint.CONFIG);
+    BundleFiles.checkConfig(ckpt.config(), config, what);
+    Path tokenizer = ckpt.dir().resolve(Checkpoint.TOKENIZER);
+    BundleFiles.checkTokenizer(tokenizer, ckpt.config(), config, what);
+    BundleFiles.loadTokenizer(tokenizer, what);
+    String prefix = XlmRobertaOnnx.encoderPrefix(ckpt);
+    java.util.regex.Pattern layer = java.util.regex.Pattern.compile(
+        java.util.regex.Pattern.quote(prefix + "encoder.layer.") + "(\\d+)\\..*");
+    int layers = 0;
+    String example = null;
+    for (String name : ckpt.names()) {
+      java.util.regex.Matcher m = layer.matcher(name);
+      if (m.matches()) {
+        int i = Integer.parseInt(m.group(1));
+        if (i + 1 > layers) {
+          layers = i + 1;
+          example = name;
+        }
+      }
+    }
+    String weights = ckpt.weightFiles().size() == 1 ? ckpt.weightFiles().get(0).getFileName().toString()
+        : "the checkpoint's weights";
+    if (layers != cfg.numHiddenLayers()) {
+      throw new ModelException(what + ": " + config.getFileName() + " has num_hidden_layers " + cfg.numHiddenLayers()
+          + " but " + weights + " has " + layers + " encoder layer" + (layers == 1 ? "" : "s")
+          + (example == null ? "" : " (up to " + example + ")") + "; the config does not belong to these weights");
+    }
+    String emb = prefix + "embeddings.word_embeddings.weight";
+    long[] shape = ckpt.tensor(emb).shape();
+    if (shape.length == 2 && shape[1] != cfg.hiddenSize()) {
+      throw new ModelException(what + ": " + config.getFileName() + " has hidden_size " + cfg.hiddenSize() + " but "
+          + weights + " has " + emb + " of shape " + java.util.Arrays.toString(shape) + " (hidden size " + shape[1]
+          + "); the config does not belong to these weights");
     }
   }
 

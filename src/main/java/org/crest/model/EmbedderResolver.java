@@ -20,7 +20,12 @@ public final class EmbedderResolver {
 
   private EmbedderResolver() {}
 
+  /** The embedder bundle, checked on the driver ({@link org.crest.inference.ModelSession#verify}) before any job. */
   public static ModelBundle resolve(String spec) {
+    return ModelResolver.checked(spec, org.crest.inference.ModelSession.Kind.ENCODER, () -> resolveUnchecked(spec));
+  }
+
+  private static ModelBundle resolveUnchecked(String spec) {
     if (spec != null && spec.trim().equalsIgnoreCase(DEMO_EMBEDDER)) {
       return ModelBundle.open(extract(), true);
     }

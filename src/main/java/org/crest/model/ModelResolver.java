@@ -2,13 +2,19 @@ package org.crest.model;
 
 import org.crest.ModelException;
 import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Turns a {@code --model} value into a local {@link ModelBundle}: {@code demo} (the bundled fixture
@@ -20,6 +26,55 @@ public final class ModelResolver {
   private static final String DEMO_RESOURCE = "crest/models/demo/";
 
   private ModelResolver() {}
+
+  /**
+   * As {@link #resolve(String)}, then the driver's load check ({@link ModelSession#verify}): the bundle must be a
+   * {@code kind} (a classifier for label and evaluate), load, and give finite output on the fixed test inputs,
+   * before any Spark job starts.
+   */
+  public static ModelBundle resolve(String spec, ModelSession.Kind kind) {
+    return checked(spec, kind, () -> resolve(spec));
+  }
+
+  /** A bundle checked for a kind, and the sizes and times of its files then. */
+  private record Checked(ModelBundle bundle, String files) {}
+
+  private static final Map<String, Checked> CHECKED = new ConcurrentHashMap<>();
+
+  /**
+   * {@code resolve}'s bundle after {@link ModelSession#verify}, memoised per JVM for the same spec and kind while
+   * the bundle's files keep their sizes and modification times: the command line checks the model before Spark
+   * starts, and the job that resolves it again does not hash and load it twice.
+   */
+  static ModelBundle checked(String spec, ModelSession.Kind kind, Supplier<ModelBundle> resolve) {
+    String key = kind + " " + (spec == null ? "" : spec.trim());
+    Checked c = CHECKED.get(key);
+    if (c != null && c.files().equals(filesOf(c.bundle().dir()))) {
+      return c.bundle();
+    }
+    ModelBundle bundle = resolve.get();
+    ModelSession.verify(bundle, kind);
+    String files = filesOf(bundle.dir());
+    if (!files.isEmpty()) {
+      CHECKED.put(key, new Checked(bundle, files));
+    }
+    return bundle;
+  }
+
+  /** Name, size and modification time of each file of a directory; empty when it cannot be listed. */
+  private static String filesOf(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      StringBuilder b = new StringBuilder();
+      for (Path p : s.sorted().toList()) {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        b.append(p.getFileName()).append(' ').append(a.size()).append(' ').append(a.lastModifiedTime().toMillis())
+            .append(' ').append(a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)).append('\n');
+      }
+      return b.toString();
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
 
   public static ModelBundle resolve(String spec) {
     if (spec == null || spec.isBlank()) {

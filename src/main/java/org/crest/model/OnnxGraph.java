@@ -122,6 +122,9 @@ final class OnnxGraph {
       throw new IllegalArgumentException(name + ": " + float32LittleEndian.length + " bytes for " + n + " floats");
     }
     byte[] littleEndian = fp16 ? Half.fromFloat32Bytes(float32LittleEndian) : float32LittleEndian;
+    if (fp16) {
+      checkHalfRange(name, float32LittleEndian, littleEndian);
+    }
     TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(floatType());
     for (long d : dims) {
       t.addDims(d);
@@ -154,6 +157,20 @@ final class OnnxGraph {
   }
 
   /** A float initializer from values (float16 in an fp16 graph). */
+  /** A finite float32 weight beyond float16's range (±65504) would become an infinity in an fp16 graph. */
+  private static void checkHalfRange(String name, byte[] float32, byte[] half) {
+    ByteBuffer f = ByteBuffer.wrap(float32).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer h = ByteBuffer.wrap(half).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < half.length / 2; i++) {
+      short s = h.getShort(2 * i);
+      if ((s & 0x7c00) == 0x7c00 && Float.isFinite(f.getFloat(4 * i))) {
+        throw new org.crest.ModelException("Cannot convert to float16: tensor " + name + " has the value "
+            + f.getFloat(4 * i) + " at element " + i + ", outside float16's range (±65504); convert with "
+            + "--precision fp32");
+      }
+    }
+  }
+
   String floatInit(String name, long[] dims, float... values) {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);

@@ -1,5 +1,6 @@
 package org.crest.model;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,10 +11,13 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.crest.ModelException;
 
@@ -22,8 +26,10 @@ import org.crest.ModelException;
  * header length N, N bytes of JSON {@code {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}},
  * then the tensors' raw little-endian bytes, offsets relative to the end of the header.
  *
- * <p>The header is validated when the file is opened: every tensor of a known dtype must span exactly
- * shape × element-size bytes, and lie inside the file. Tensor data is read on demand, one tensor at a time,
+ * <p>The header is validated when the file is opened, with the rules of the reference implementation: every
+ * tensor of a known dtype must span exactly shape × element-size bytes and lie inside the file; a tensor name
+ * appears once; sorted by offset, the tensors tile the data section exactly (no overlap, which would share
+ * weights silently, no gap) and the file ends where the last tensor ends (no trailing bytes). Tensor data is read on demand, one tensor at a time,
  * and converted to float32 (from F32, F16, BF16 or F64). Not thread-safe; {@link #close()} is idempotent.
  */
 public final class Safetensors implements AutoCloseable {
@@ -117,8 +123,14 @@ public final class Safetensors implements AutoCloseable {
       Map<String, String> meta) {
     JsonNode root;
     try {
-      root = new ObjectMapper().readTree(json);
+      root = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(json);
     } catch (JsonProcessingException e) {
+      String m = e.getOriginalMessage();
+      if (m != null && m.startsWith("Duplicate field")) {
+        // a repeated name would make one tensor silently replace another
+        throw new ModelException("Cannot read " + label + ": the header names a tensor twice ("
+            + m.substring("Duplicate field".length()).trim() + "); each tensor must appear once", e);
+      }
       throw new ModelException("Cannot read " + label + ": the header is not valid JSON ("
           + e.getOriginalMessage() + ")", e);
     }
@@ -179,7 +191,40 @@ public final class Safetensors implements AutoCloseable {
       }
       out.put(name, t);
     }
+    checkLayout(out, dataStart, fileSize, label);
     return out;
+  }
+
+  /**
+   * Sorted by offset, the tensors must tile the data section exactly, and the file must end with the last
+   * one, as the reference implementation requires: no overlap (two tensors sharing bytes), no gap, no
+   * trailing bytes.
+   */
+  private static void checkLayout(Map<String, Tensor> tensors, long dataStart, long fileSize, String label) {
+    List<Tensor> sorted = new ArrayList<>(tensors.values());
+    sorted.sort(Comparator.comparingLong(Tensor::begin).thenComparingLong(Tensor::end));
+    long expected = dataStart;
+    Tensor previous = null;
+    for (Tensor t : sorted) {
+      if (t.begin() < expected) {
+        throw new ModelException("Cannot read " + label + ": the data of tensor " + t.name() + " (data_offsets ["
+            + (t.begin() - dataStart) + ", " + (t.end() - dataStart) + "]) overlaps tensor " + previous.name()
+            + " (data_offsets [" + (previous.begin() - dataStart) + ", " + (previous.end() - dataStart)
+            + "]); each tensor needs its own bytes");
+      }
+      if (t.begin() > expected) {
+        throw new ModelException("Cannot read " + label + ": " + (t.begin() - expected) + " unused bytes before "
+            + "tensor " + t.name() + " (data_offsets start at " + (t.begin() - dataStart) + ", expected "
+            + (expected - dataStart) + "); the tensors must follow each other without gaps");
+      }
+      expected = t.end();
+      previous = t;
+    }
+    if (expected != fileSize) {
+      throw new ModelException("Cannot read " + label + ": " + (fileSize - expected) + " trailing bytes after "
+          + (previous == null ? "the header" : "the last tensor (" + previous.name() + ")")
+          + "; the file must end where the last tensor ends");
+    }
   }
 
   public Path path() {
