@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.crest.UsageException;
 import org.crest.inference.Device;
 import org.crest.inference.LengthBatcher;
 import org.crest.inference.ModelBundle;
@@ -64,12 +65,37 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Also write the figures as JSON to this file.")
   Path report;
 
+  /** Refuses values the run cannot use, before anything is created. */
+  void validate() {
+    BenchArgs.atLeast("--rows", rows, 1);
+    BenchArgs.atLeast("--threads", threads, 0);
+    BenchArgs.atLeast("--partitions", partitions, 0);
+    BenchArgs.atLeast("--batch-tokens", batchTokens, 1);
+    BenchArgs.atLeast("--max-batch-size", maxBatchSize, 1);
+    BenchArgs.atLeast("--chunk-rows", chunkRows, 1);
+    BenchArgs.atLeast("--max-tokens", maxTokens, 3);
+    BenchArgs.atLeast("--window-stride", windowStride, 1);
+    if (windowStride > maxTokens - 2) {
+      throw new UsageException("Cannot use --window-stride " + windowStride + ": at most --max-tokens - 2 = "
+          + (maxTokens - 2));
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    validate();
     int cores = threads > 0 ? threads : coresOf(master);
     int parts = partitions > 0 ? partitions : 4 * cores;
     ModelBundle bundle = ModelResolver.resolve(model);
     Path dir = Files.createTempDirectory("crest-bench-");
+    try {
+      return run(bundle, dir, cores, parts);
+    } finally {
+      BenchArgs.deleteTree(dir); // on every exit path
+    }
+  }
+
+  private int run(ModelBundle bundle, Path dir, int cores, int parts) throws IOException {
     List<String> texts = SyntheticChats.messages(rows, seed);
     Path input = dir.resolve("chats.jsonl");
     writeJsonl(input, texts);
