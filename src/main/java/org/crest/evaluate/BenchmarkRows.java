@@ -228,8 +228,8 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     List<Row> out = new ArrayList<>();
     String raw = rawIndex >= 0 && !row.isNullAt(rawIndex) ? row.getString(rawIndex) : null;
     String file = fileIndex >= 0 && !row.isNullAt(fileIndex) ? row.getString(fileIndex) : null;
-    String dataset = datasetIndex >= 0 ? string(row.get(datasetIndex)) : datasetConst != null ? datasetConst
-        : fileStem(file);
+    String dataset = datasetId(datasetIndex >= 0 ? string(row.get(datasetIndex)) : datasetConst != null
+        ? datasetConst : fileStem(file));
     // the record as a whole
     String recordError = null;
     if (format == InputFormat.JSON) {
@@ -364,6 +364,11 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
 
   private static String string(Object v) {
     return v == null ? null : v.toString();
+  }
+
+  /** Dataset ids are normalised as language codes are: trimmed and lower-cased; blank is none (unknown). */
+  static String datasetId(String v) {
+    return v == null || v.isBlank() ? null : v.trim().toLowerCase(Locale.ROOT);
   }
 
   /** File name without folders and extensions: /x/harmful-behaviors.csv.gz → harmful-behaviors. */
