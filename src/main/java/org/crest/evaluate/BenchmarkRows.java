@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.crest.io.InputFormat;
 import org.crest.io.RawJson;
+import org.crest.io.Text;
 import org.crest.io.Source;
 import org.crest.io.Units;
 import org.crest.UsageException;
@@ -299,13 +300,13 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         String primaryText = row.isNullAt(p) ? null : row.getString(p);
         if (primaryText == null) {
           error = Units.NULL_TEXT;
-        } else if (primaryText.isBlank()) {
+        } else if (Text.isBlank(primaryText)) {
           error = EMPTY_TEXT;
         } else {
           StringBuilder sb = new StringBuilder();
           for (int c : t.columns()) {
             String s = c < 0 || row.isNullAt(c) ? null : row.get(c).toString();
-            if (s != null && !s.isBlank()) {
+            if (!Text.isBlank(s)) {
               sb.append(sb.length() == 0 ? "" : "\n\n").append(s);
             }
           }
