@@ -38,7 +38,22 @@ public final class CrestCommand implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new CrestCommand());
     cl.setExecutionExceptionHandler(CrestCommand::handle);
+    cl.setParameterExceptionHandler(CrestCommand::badArguments);
     return cl;
+  }
+
+  /**
+   * A command line picocli cannot parse (an unknown option, a bad number, a missing value): one line with
+   * picocli's message and where the help is, exit 2; not the whole usage.
+   */
+  private static int badArguments(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cl = ex.getCommandLine();
+    String name = cl.getCommandSpec().qualifiedName();
+    String m = ex.getMessage() == null ? "bad arguments" : ex.getMessage().strip().replaceAll("\\s*\\R\\s*", "; ");
+    PrintWriter err = cl.getErr();
+    err.println(name + ": " + m + " (see '" + name + " --help')");
+    err.flush();
+    return EXIT_USAGE;
   }
 
   /** Maps failures to exit codes with a message that says what went wrong, stack traces only with --verbose. */

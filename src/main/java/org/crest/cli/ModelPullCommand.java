@@ -53,6 +53,11 @@ public final class ModelPullCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   String precision;
 
+  @Option(names = "--force-download", description = "Download every file again even when it is cached (each "
+      + "replaces the cached one once it has passed its checks) and convert again: repairs a cached snapshot "
+      + "that fails validation.")
+  boolean forceDownload;
+
   @Mixin VerboseOption verbose;
 
   static CheckpointConverter.Task parseTask(String task) {
@@ -78,7 +83,8 @@ public final class ModelPullCommand implements Callable<Integer> {
   public Integer call() {
     CheckpointConverter.Task t = parseTask(task);
     CheckpointConverter.Precision prec = parsePrecision(precision);
-    HubModels.Pulled p = HubModels.pull(HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t, prec);
+    HubModels.Pulled p = HubModels.pull(HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t, prec,
+        forceDownload);
     System.err.printf(Locale.ROOT, "%s: snapshot %s, %s bundle %s (%s)%n", p.repo(), p.snapshot(),
         p.task().name().toLowerCase(Locale.ROOT), p.bundle(),
         p.converted() ? "converted now" : "cached" + (p.requests() == 0 ? ", no download" : ""));

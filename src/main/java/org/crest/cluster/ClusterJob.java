@@ -3,6 +3,7 @@ package org.crest.cluster;
 import org.crest.Columns;
 
 import org.crest.UsageException;
+import org.crest.io.Text;
 import org.crest.io.Units;
 import org.crest.langid.DetectLanguage;
 import org.crest.spark.JobSupport;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
@@ -44,6 +46,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -106,16 +109,17 @@ public final class ClusterJob {
     Units units = Units.flat(source, o.textCol());
     Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
     // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
-    Column given = hasLangCol ? trim(col(o.langCol()).cast("string")) : lit(null).cast("string");
+    Column given = hasLangCol ? udf(new LanguageCode(), DataTypes.StringType).apply(col(o.langCol()).cast("string"))
+        : lit(null).cast("string");
     Column language = o.detectLanguage()
-        ? when(given.isNull().or(length(given).equalTo(0)),
+        ? when(given.isNull(),
             udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
         : given;
     Dataset<Row> checked = unitRows.withColumn("_crest_language", language).select(
         when(col(Columns.ERROR_COL).isNotNull(), col(Columns.ERROR_COL))
             .when(col("_crest_language").isNull().or(length(col("_crest_language")).equalTo(0)),
                 lit(MISSING_LANGUAGE))
-            .when(length(trim(col(o.textCol()))).equalTo(0), lit(EMPTY_TEXT))
+            .when(udf(new BlankText(), DataTypes.BooleanType).apply(col(o.textCol())), lit(EMPTY_TEXT))
             .as("reason"),
         col("_crest_language").as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
 
@@ -248,6 +252,34 @@ public final class ClusterJob {
     return summary;
   }
 
+  /**
+   * The language code of a row, as evaluate writes it: trimmed and lower-cased (EN and en are one language);
+   * blank is none. The one place cluster normalises language codes.
+   */
+  static String normaliseLanguage(String code) {
+    return code == null || Text.isBlank(code) ? null : code.trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** {@link #normaliseLanguage} as a Spark function. */
+  static final class LanguageCode implements UDF1<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String call(String code) {
+      return normaliseLanguage(code);
+    }
+  }
+
+  /** Blank text as {@link Text#isBlank} decides it (whitespace, NBSP, zero-width characters), as a Spark function. */
+  static final class BlankText implements UDF1<String, Boolean> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Boolean call(String text) {
+      return Text.isBlank(text);
+    }
+  }
+
   /** Eq. 2 per language by a distributed sum; only one vector per language reaches the driver. */
   static List<LanguageCentroid> centroids(Dataset<Row> embedded) {
     JavaPairRDD<String, long[]> sums = embedded.javaRDD().mapToPair(new ToFixedPoint()).reduceByKey(new AddLongs());
@@ -324,6 +356,7 @@ public final class ClusterJob {
   public static Clustering cluster(SparkSession spark, List<LanguageCentroid> centroids, ClusterOptions o) {
     Map<String, String> excluded = new TreeMap<>();
     List<LanguageCentroid> usable = usable(centroids, excluded);
+    requireSpread(usable);
     List<Row> rows = new ArrayList<>();
     for (LanguageCentroid c : usable) {
       rows.add(RowFactory.create(c.language(), org.apache.spark.ml.linalg.Vectors.dense(Vectors.normalized(c.centroid()))));
@@ -369,6 +402,30 @@ public final class ClusterJob {
       }
     }
     return usable;
+  }
+
+  /** Largest cosine distance of a usable centroid from the first one below which they all count as one point. */
+  static final double SAME_DIRECTION = 1e-9;
+
+  /**
+   * Refuses centroids that all point the same way (identical texts in every language, or an embedder that maps
+   * everything to one direction): k-means can find only one cluster there, and no k can be chosen.
+   */
+  static void requireSpread(List<LanguageCentroid> usable) {
+    if (usable.size() < 2) {
+      return; // ks() says that there are too few languages
+    }
+    double[] first = usable.get(0).centroid();
+    double max = 0;
+    for (LanguageCentroid c : usable) {
+      max = Math.max(max, Vectors.cosineDistance(first, c.centroid()));
+    }
+    if (!(max >= SAME_DIRECTION)) {
+      throw new UsageException(String.format(Locale.ROOT, "Cannot cluster the %d languages: their centroids all "
+          + "point the same way (largest cosine distance %.1e), so there is only one cluster; are the texts the same "
+          + "in every language, or is the embedder degenerate? Give each language texts of its own, and an embedder "
+          + "such as xlm-roberta-base (--embedder)", usable.size(), max));
+    }
   }
 
   static int[] ks(ClusterOptions o, int languages) {
@@ -472,6 +529,7 @@ public final class ClusterJob {
       ClusterOptions o) {
     Map<String, String> excluded = new TreeMap<>();
     List<LanguageCentroid> usable = usable(centroids, excluded);
+    requireSpread(usable);
     int[] ks = ks(o, usable.size());
     List<KSweep.Step> sweep = KSweep.run(points, ks, o.seeds(), o.seed(), o.maxIter());
     Choice ch = choose(o, sweep);

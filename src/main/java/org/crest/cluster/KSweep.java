@@ -49,8 +49,9 @@ public final class KSweep {
       try {
         silhouette = new ClusteringEvaluator().setDistanceMeasure("cosine").setFeaturesCol("features")
             .setPredictionCol("p" + best).evaluate(withPredictions);
-      } catch (RuntimeException e) {
-        silhouette = Double.NaN; // fewer than 2 clusters found
+      } catch (RuntimeException | AssertionError e) {
+        // fewer than 2 clusters found: MLlib's evaluator asserts (a Scala assert throws AssertionError)
+        silhouette = Double.NaN;
       }
       double[] ari = stability(withPredictions, seeds, k);
       out.add(new Step(k, costs[best], silhouette, ari[0], ari[1], best, models[best].summary().k(), models[best]));

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.crest.io.InputFormat;
 import org.crest.io.RawJson;
+import org.crest.io.Text;
 import org.crest.io.Source;
 import org.crest.io.Units;
 import org.crest.UsageException;
@@ -228,8 +229,8 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     List<Row> out = new ArrayList<>();
     String raw = rawIndex >= 0 && !row.isNullAt(rawIndex) ? row.getString(rawIndex) : null;
     String file = fileIndex >= 0 && !row.isNullAt(fileIndex) ? row.getString(fileIndex) : null;
-    String dataset = datasetIndex >= 0 ? string(row.get(datasetIndex)) : datasetConst != null ? datasetConst
-        : fileStem(file);
+    String dataset = datasetId(datasetIndex >= 0 ? string(row.get(datasetIndex)) : datasetConst != null
+        ? datasetConst : fileStem(file));
     // the record as a whole
     String recordError = null;
     if (format == InputFormat.JSON) {
@@ -299,13 +300,13 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         String primaryText = row.isNullAt(p) ? null : row.getString(p);
         if (primaryText == null) {
           error = Units.NULL_TEXT;
-        } else if (primaryText.isBlank()) {
+        } else if (Text.isBlank(primaryText)) {
           error = EMPTY_TEXT;
         } else {
           StringBuilder sb = new StringBuilder();
           for (int c : t.columns()) {
             String s = c < 0 || row.isNullAt(c) ? null : row.get(c).toString();
-            if (s != null && !s.isBlank()) {
+            if (!Text.isBlank(s)) {
               sb.append(sb.length() == 0 ? "" : "\n\n").append(s);
             }
           }
@@ -364,6 +365,11 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
 
   private static String string(Object v) {
     return v == null ? null : v.toString();
+  }
+
+  /** Dataset ids are normalised as language codes are: trimmed and lower-cased; blank is none (unknown). */
+  static String datasetId(String v) {
+    return v == null || v.isBlank() ? null : v.trim().toLowerCase(Locale.ROOT);
   }
 
   /** File name without folders and extensions: /x/harmful-behaviors.csv.gz → harmful-behaviors. */

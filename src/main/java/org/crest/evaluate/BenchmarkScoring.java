@@ -126,6 +126,15 @@ public final class BenchmarkScoring {
             + (r.getLong(1) == 1 ? "" : "s") + ")");
       }
     }
+    if (o.bench().preset() == Preset.JBB_BEHAVIORS && o.bench().labelCol() == null) {
+      // the label comes from the file name, so an unknown value is a file that was renamed
+      throw new UsageException("Cannot read the benchmark: preset jbb-behaviors takes the label from the file name "
+          + "(harmful*: unsafe, benign*: safe, as in harmful-behaviors.csv and benign-behaviors.csv), and "
+          + unknown.size() + " file name" + (unknown.size() == 1 ? "" : "s") + " in " + total + " row"
+          + (total == 1 ? "" : "s") + " match neither: " + String.join(", ", named)
+          + (unknown.size() > named.size() ? ", ..." : "") + "; rename the file to start with harmful or benign, "
+          + "or map its name with --label-map NAME=safe|unsafe (" + o.bench().inputs() + ")");
+    }
     throw new UsageException("Cannot read the benchmark: " + unknown.size() + " unknown label value"
         + (unknown.size() == 1 ? "" : "s") + " in " + total + " row" + (total == 1 ? "" : "s") + ": "
         + String.join(", ", named) + (unknown.size() > named.size() ? ", ..." : "")

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 final class CacheLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheLock.class);
   private static final ConcurrentHashMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, AtomicInteger> WAITING = new ConcurrentHashMap<>();
 
   private final ReentrantLock local;
   private final FileChannel channel;
@@ -36,7 +38,13 @@ final class CacheLock implements AutoCloseable {
     ReentrantLock local = IN_JVM.computeIfAbsent(key, k -> new ReentrantLock());
     if (!local.tryLock()) {
       LOG.info("Waiting for another thread that is {} (lock {})", what, key);
-      local.lock();
+      AtomicInteger w = WAITING.computeIfAbsent(key, k -> new AtomicInteger());
+      w.incrementAndGet();
+      try {
+        local.lock();
+      } finally {
+        w.decrementAndGet();
+      }
     }
     FileChannel channel = null;
     try {
@@ -45,7 +53,13 @@ final class CacheLock implements AutoCloseable {
       FileLock held = channel.tryLock();
       if (held == null) {
         LOG.info("Waiting for another process that is {} (lock {})", what, key);
-        channel.lock();
+        AtomicInteger w = WAITING.computeIfAbsent(key, k -> new AtomicInteger());
+        w.incrementAndGet();
+        try {
+          channel.lock();
+        } finally {
+          w.decrementAndGet();
+        }
       }
       return new CacheLock(local, channel);
     } catch (IOException | RuntimeException e) {
@@ -55,6 +69,12 @@ final class CacheLock implements AutoCloseable {
       local.unlock();
       throw e;
     }
+  }
+
+  /** Threads of this JVM waiting now for the lock of {@code lockFile} (held by another thread or process). */
+  static int waiting(Path lockFile) {
+    AtomicInteger w = WAITING.get(lockFile.toAbsolutePath().normalize());
+    return w == null ? 0 : w.get();
   }
 
   /** Releases the file lock (closing its channel) and then the lock within the JVM. */

@@ -43,16 +43,17 @@ public final class EmbedderResolver {
   private static Path extract() {
     try {
       Path dir = Files.createTempDirectory("crest-demo-embedder-");
+      // registered first, so deleted last: deleteOnExit runs in reverse order, and the folder must be empty by then
+      dir.toFile().deleteOnExit();
       for (String f : new String[] {ModelBundle.MODEL_FILE, ModelBundle.TOKENIZER_FILE, ModelBundle.CONFIG_FILE}) {
         try (InputStream in = EmbedderResolver.class.getClassLoader().getResourceAsStream(RESOURCE + f)) {
           if (in == null) {
             throw new ModelException("Cannot load the demo embedder: " + RESOURCE + f + " is missing from the jar");
           }
+          dir.resolve(f).toFile().deleteOnExit();
           Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        dir.resolve(f).toFile().deleteOnExit();
       }
-      dir.toFile().deleteOnExit();
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot extract the demo embedder to a temporary directory", e);

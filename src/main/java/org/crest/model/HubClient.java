@@ -42,6 +42,14 @@ import org.slf4j.LoggerFactory;
  * is kept as {@code .FILE.HASH.incomplete} and continued with a Range request (a few times at once, and by a later
  * run); a lock per file ({@code hub/.locks/models--ORG--NAME/FILE.lock}) lets only one of several concurrent pulls
  * download it. The token is sent as {@code Authorization: Bearer} to the endpoint's host only and never logged.
+ *
+ * <p>Before a file is renamed into the snapshot, its content is checked too ({@link CacheCheck}: config.json,
+ * tokenizer.json and the index are JSON objects of the right kind, a .safetensors file has a valid header whose
+ * tensors lie inside it), so an HTML page or an empty body the server sent is refused and never cached. Every
+ * read has a timeout: the response headers, and the body, which is abandoned after {@code readTimeout} without
+ * a byte (HF_HUB_DOWNLOAD_TIMEOUT seconds, default 60) and then retried or resumed as a transfer that broke off.
+ * Without an announced hash the partial file is {@code .FILE.incomplete}, never continued and removed when the
+ * transfer fails.
  */
 public final class HubClient {
   private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
@@ -55,6 +63,8 @@ public final class HubClient {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern SHA1 = Pattern.compile("[0-9a-f]{40}");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  /** How long a response's headers, or the next bytes of its body, may take before the read is abandoned. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
   /** A model repository and a revision (branch, tag or commit; default main). */
   public record Repo(String id, String revision) {
@@ -107,6 +117,7 @@ public final class HubClient {
   private final Path root;
   private final boolean offline;
   private final HttpClient http;
+  private final Duration readTimeout;
   private final AtomicInteger requests = new AtomicInteger();
 
   /**
@@ -116,6 +127,15 @@ public final class HubClient {
    * @param offline use the cache only (HF_HUB_OFFLINE=1)
    */
   public HubClient(String endpoint, String token, Path cacheRoot, boolean offline) {
+    this(endpoint, token, cacheRoot, offline, DEFAULT_READ_TIMEOUT);
+  }
+
+  /**
+   * As {@link #HubClient(String, String, Path, boolean)}, with the time a response's headers or the next bytes of
+   * its body may take before the read is abandoned (a stalled body is then retried or resumed).
+   */
+  public HubClient(String endpoint, String token, Path cacheRoot, boolean offline, Duration readTimeout) {
+    this.readTimeout = readTimeout;
     String e = endpoint == null || endpoint.isBlank() ? DEFAULT_ENDPOINT : endpoint.trim();
     this.endpoint = URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
     this.token = token == null || token.isBlank() ? null : token.trim();
@@ -125,10 +145,45 @@ public final class HubClient {
         .followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
-  /** From HF_ENDPOINT, HF_TOKEN, HF_HOME and HF_HUB_OFFLINE; {@code cacheDir} (--cache-dir) replaces HF_HOME. */
+  /**
+   * From HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_OFFLINE and HF_HUB_DOWNLOAD_TIMEOUT (seconds); {@code cacheDir}
+   * (--cache-dir) replaces HF_HOME. Refuses a cache root that exists but is not a folder.
+   */
   public static HubClient fromEnvironment(Path cacheDir) {
-    return new HubClient(System.getenv("HF_ENDPOINT"), System.getenv("HF_TOKEN"),
-        cacheDir != null ? cacheDir : defaultCacheRoot(), truthy(System.getenv("HF_HUB_OFFLINE")));
+    Path root = cacheDir != null ? cacheDir : defaultCacheRoot();
+    String where = cacheDir != null ? "--cache-dir" : "the Hub cache ($HF_HOME)";
+    if (Files.exists(root) && !Files.isDirectory(root)) {
+      throw new ModelException("Cannot use " + where + " " + root + ": it is a file, not a folder; pass a folder "
+          + "(it is created if missing)");
+    }
+    if (Files.exists(root.resolve("hub")) && !Files.isDirectory(root.resolve("hub"))) {
+      throw new ModelException("Cannot use " + where + " " + root + ": " + root.resolve("hub") + " is a file, not "
+          + "a folder");
+    }
+    return new HubClient(System.getenv("HF_ENDPOINT"), System.getenv("HF_TOKEN"), root,
+        truthy(System.getenv("HF_HUB_OFFLINE")), readTimeout(System.getenv("HF_HUB_DOWNLOAD_TIMEOUT")));
+  }
+
+  /** HF_HUB_DOWNLOAD_TIMEOUT: seconds (a decimal number above 0); unset or blank: the default. */
+  static Duration readTimeout(String seconds) {
+    if (seconds == null || seconds.isBlank()) {
+      return DEFAULT_READ_TIMEOUT;
+    }
+    try {
+      double s = Double.parseDouble(seconds.trim());
+      if (s > 0 && s <= 86_400) {
+        return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new ModelException("Cannot use HF_HUB_DOWNLOAD_TIMEOUT=" + seconds + ": expected seconds, a number "
+        + "above 0 (default " + DEFAULT_READ_TIMEOUT.toSeconds() + ")");
+  }
+
+  /** How long a response's headers, or the next bytes of its body, may take. */
+  public Duration readTimeout() {
+    return readTimeout;
   }
 
   static Path defaultCacheRoot() {
@@ -199,8 +254,16 @@ public final class HubClient {
    * @throws NotFoundException when the Hub answers 404
    */
   public Path file(Repo r, String file) {
+    return file(r, file, false);
+  }
+
+  /**
+   * As {@link #file(Repo, String)}; with {@code force}, downloaded (and verified) again even when it is cached,
+   * replacing the cached file only once the new one has passed the checks.
+   */
+  public Path file(Repo r, String file, boolean force) {
     Path cached = snapshotDir(r).resolve(file);
-    if (Files.isRegularFile(cached)) {
+    if (Files.isRegularFile(cached) && !(force && !offline)) {
       return cached;
     }
     if (offline) {
@@ -208,7 +271,7 @@ public final class HubClient {
           + "cache " + hubCache() + " (" + describeCache(r) + "); run crest model pull " + r
           + " with network access first, or unset HF_HUB_OFFLINE");
     }
-    return download(r, file);
+    return download(r, file, force);
   }
 
   /** repo@revision with the revision replaced by the commit it resolved to, when one is known. */
@@ -271,7 +334,7 @@ public final class HubClient {
     URI uri = url(r, file);
     String where = file + " of " + r + " from " + endpoint;
     for (int hop = 0; hop < 10; hop++) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(readTimeout)
           .header("User-Agent", "crest-spark/" + CheckpointConverter.version().replace(' ', '-'))
           .method(method, HttpRequest.BodyPublishers.noBody());
       if (token != null && sameHost(uri)) {
@@ -340,7 +403,7 @@ public final class HubClient {
    * Downloads file while holding its lock, so that of two pulls of the same file (threads or processes) one
    * downloads and the other waits, then finds it cached and sends no request.
    */
-  private synchronized Path download(Repo r, String file) {
+  private synchronized Path download(Repo r, String file, boolean force) {
     Path locks = hubCache().resolve(".locks").resolve(r.folderName());
     Path lockFile = locks.resolve(file + ".lock").normalize();
     if (!lockFile.startsWith(locks)) {
@@ -348,11 +411,14 @@ public final class HubClient {
     }
     try (CacheLock held = CacheLock.acquire(lockFile, "downloading " + file + " of " + r)) {
       Path cached = snapshotDir(r).resolve(file);
-      if (Files.isRegularFile(cached)) {
+      if (Files.isRegularFile(cached) && !force) {
         LOG.info("{} of {} was downloaded by another pull meanwhile: {}", file, r, cached);
         return cached;
       }
       return transfer(r, file);
+    } catch (java.nio.file.FileSystemException e) {
+      throw new ModelException("Cannot write " + file + " of " + r + " to the cache " + hubCache() + ": "
+          + e.getClass().getSimpleName() + " " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + file + " of " + r + " to " + hubCache() + ": "
           + e.getMessage(), e);
@@ -367,6 +433,8 @@ public final class HubClient {
    */
   private Path transfer(Repo r, String file) throws IOException {
     Path resumeFrom = keptPartial(snapshotDir(r).resolve(file)); // left by an earlier run, if any
+    // an unverifiable partial file (no hash was announced) left by a killed run is never continued
+    Files.deleteIfExists(unkeyedPartial(snapshotDir(r).resolve(file)));
     String ifRange = null;
     int resumed = 0;
     int breaks = 0;
@@ -407,8 +475,7 @@ public final class HubClient {
         resumed++;
         LOG.info("Resuming {} of {} at {} of {} bytes", file, r, from, a.size() >= 0 ? a.size() : "?");
       }
-      Path out = partial != null ? partial : Files.createTempFile(target.getParent(), "." + target.getFileName(),
-          ".incomplete");
+      Path out = partial != null ? partial : unkeyedPartial(target);
       long have = append ? from : 0;
       MessageDigest sha256 = digestOf(append ? out : null, have); // the kept prefix first
       long n = have;
@@ -419,7 +486,7 @@ public final class HubClient {
       if (step != Long.MAX_VALUE && !append && breaks == 0) {
         LOG.info("Downloading {} of {} ({} MB)", file, r, a.size() / 1_000_000);
       }
-      try (InputStream in = resp.body(); OutputStream os = append
+      try (InputStream in = new StallGuard(resp.body(), readTimeout); OutputStream os = append
           ? Files.newOutputStream(out, StandardOpenOption.APPEND) : Files.newOutputStream(out)) {
         byte[] buf = new byte[1 << 16];
         int k;
@@ -465,6 +532,25 @@ public final class HubClient {
     }
   }
 
+  /** Where a transfer without an announced hash writes: one fixed name per file, removed when it fails. */
+  private static Path unkeyedPartial(Path target) {
+    return target.resolveSibling("." + target.getFileName() + ".incomplete");
+  }
+
+  /** Removes the partial files of {@code target} other versions left (after it was committed). */
+  private static void removePartials(Path target) {
+    Path dir = target.getParent();
+    String prefix = "." + target.getFileName() + ".";
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(prefix)
+          && p.getFileName().toString().endsWith(".incomplete")).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      LOG.debug("Cannot clean partial files of {}: {}", target, e.getMessage());
+    }
+  }
+
   /** Checks the whole downloaded file against what the server announced and renames it into place. */
   private Path finish(Repo r, String file, Announced a, Path out, long n, MessageDigest sha256, Path target,
       int resumed, long t0, boolean log) throws IOException {
@@ -487,7 +573,15 @@ public final class HubClient {
       throw new ModelException("Cannot download " + file + " of " + r + ": its hash is " + got + " but the server "
           + "announced " + want + " (corrupted download)" + again);
     }
+    String bad = CacheCheck.problem(file, out);
+    if (bad != null) {
+      Files.deleteIfExists(out);
+      throw new ModelException("Cannot download " + file + " of " + r + " from " + url(r, file) + ": the server "
+          + "sent " + n + " bytes that are " + bad + "; nothing was cached (is HF_ENDPOINT " + endpoint
+          + " the Hub or a mirror of it?)");
+    }
     Files.move(out, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    removePartials(target);
     if (a.commit() != null && !a.commit().equals(r.revision())) {
       Path refs = repoDir(r).resolve("refs").resolve(r.revision());
       Files.createDirectories(refs.getParent());

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -44,22 +43,37 @@ public final class HubModels {
   /** As {@link #pull(HubClient, HubClient.Repo, CheckpointConverter.Task)}, converted in the given precision. */
   public static Pulled pull(HubClient hub, HubClient.Repo repo, CheckpointConverter.Task task,
       CheckpointConverter.Precision precision) {
+    return pull(hub, repo, task, precision, false);
+  }
+
+  /**
+   * As {@link #pull(HubClient, HubClient.Repo, CheckpointConverter.Task, CheckpointConverter.Precision)}; with
+   * {@code force} every file is downloaded again (each replaces the cached one once it has passed its checks) and
+   * the bundle converted again. Without it, a cached snapshot whose files fail {@link CacheCheck} is refused with
+   * the command that repairs it. The small JSON files come first and are checked before the weights are fetched.
+   */
+  public static Pulled pull(HubClient hub, HubClient.Repo repo, CheckpointConverter.Task task,
+      CheckpointConverter.Precision precision, boolean force) {
     int before = hub.requests();
-    Path config = hub.file(repo, Checkpoint.CONFIG);
+    Path config = checked(hub, repo, hub.file(repo, Checkpoint.CONFIG, force), Checkpoint.CONFIG);
     HubClient.Repo pinned = hub.pinned(repo); // the commit main resolved to, so every file is of the same commit
-    hub.file(pinned, Checkpoint.TOKENIZER);
+    checked(hub, repo, hub.file(pinned, Checkpoint.TOKENIZER, force), Checkpoint.TOKENIZER);
     Path snapshot = config.getParent();
-    fetchWeights(hub, pinned);
+    fetchWeights(hub, pinned, force);
+    List<String> problems = CacheCheck.snapshotProblems(snapshot);
+    if (!problems.isEmpty()) {
+      throw invalidCache(repo, snapshot, problems);
+    }
     CheckpointConverter.Task t = task != null ? task : autoTask(config);
     Path bundle = bundleDir(hub, pinned, t, precision);
     boolean converted = false;
     // the manifest is written last: without it the bundle is missing or half-written
-    if (!Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
+    if (force || !Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
       // one converter per bundle: a concurrent pull of the same model waits, then finds the bundle done
       Path crest = hub.cacheRoot().resolve("crest");
       Path lockFile = crest.resolve(".locks").resolve(crest.relativize(bundle) + ".lock");
       try (CacheLock held = CacheLock.acquire(lockFile, "converting " + repo + " to " + bundle)) {
-        if (!Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
+        if (force || !Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
           LOG.info("Converting {} ({}) to {}", repo, t.name().toLowerCase(Locale.ROOT), bundle);
           CheckpointConverter.convert(snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true, precision);
           converted = true;
@@ -71,14 +85,29 @@ public final class HubModels {
     return new Pulled(repo, snapshot, bundle, t, converted, hub.requests() - before);
   }
 
-  private static void fetchWeights(HubClient hub, HubClient.Repo r) {
+  /** {@code p}, the cached or downloaded {@code file} of repo, when it passes {@link CacheCheck}. */
+  private static Path checked(HubClient hub, HubClient.Repo repo, Path p, String file) {
+    String bad = CacheCheck.problem(file, p);
+    if (bad != null) {
+      throw invalidCache(repo, p.getParent(), List.of(file + " " + bad));
+    }
+    return p;
+  }
+
+  private static ModelException invalidCache(HubClient.Repo repo, Path snapshot, List<String> problems) {
+    return new ModelException("Cannot use the cached snapshot " + snapshot + " of " + repo + ": "
+        + String.join("; ", problems) + "; download it again with: " + CacheCheck.fixCommand(repo));
+  }
+
+  private static void fetchWeights(HubClient hub, HubClient.Repo r, boolean force) {
     Path snap = hub.snapshotDir(r);
-    if (Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS))) {
+    if (Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS)) && !force) {
       return;
     }
-    if (!Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS_INDEX))) {
+    if (Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS))
+        || !Files.isRegularFile(snap.resolve(Checkpoint.WEIGHTS_INDEX))) {
       try {
-        hub.file(r, Checkpoint.WEIGHTS);
+        hub.file(r, Checkpoint.WEIGHTS, force);
         return;
       } catch (HubClient.NotFoundException single) {
         // sharded, or no safetensors at all
@@ -86,7 +115,7 @@ public final class HubModels {
     }
     Path index;
     try {
-      index = hub.file(r, Checkpoint.WEIGHTS_INDEX);
+      index = hub.file(r, Checkpoint.WEIGHTS_INDEX, force);
     } catch (HubClient.NotFoundException noIndex) {
       for (String pickle : new String[] {"pytorch_model.bin", "pytorch_model.bin.index.json"}) {
         if (hub.exists(r, pickle)) {
@@ -100,21 +129,16 @@ public final class HubModels {
       throw new ModelException("Cannot pull " + r.id() + ": it has no model.safetensors (nor "
           + Checkpoint.WEIGHTS_INDEX + ")");
     }
-    TreeSet<String> shards = new TreeSet<>();
-    try {
-      JsonNode map = JSON.readTree(index.toFile()).path("weight_map");
-      for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
-        shards.add(it.next().asText());
-      }
-    } catch (IOException e) {
-      throw new ModelException("Cannot pull " + r.id() + ": " + Checkpoint.WEIGHTS_INDEX + " is not valid JSON ("
-          + e.getMessage() + ")", e);
+    String bad = CacheCheck.problem(Checkpoint.WEIGHTS_INDEX, index);
+    if (bad != null) {
+      throw invalidCache(r, index.getParent(), List.of(Checkpoint.WEIGHTS_INDEX + " " + bad));
     }
+    TreeSet<String> shards = CacheCheck.shards(index);
     if (shards.isEmpty()) {
       throw new ModelException("Cannot pull " + r.id() + ": " + Checkpoint.WEIGHTS_INDEX + " names no shards");
     }
     for (String s : shards) {
-      hub.file(r, s);
+      hub.file(r, s, force);
     }
   }
 
@@ -175,6 +199,11 @@ public final class HubModels {
         }
         out.add(String.format(Locale.ROOT, "  snapshot %s: %s (%.1f MB) %s", snap.getFileName(), files, bytes / 1e6,
             snap));
+        List<String> problems = CacheCheck.snapshotProblems(snap);
+        if (!problems.isEmpty()) {
+          out.add("    INVALID: " + String.join("; ", problems) + "; repair: "
+              + CacheCheck.fixCommand(new HubClient.Repo(id, snap.getFileName().toString())));
+        }
         Path bundles = hub.cacheRoot().resolve("crest").resolve(id.replace("/", "--")).resolve(snap.getFileName());
         for (Path b : children(bundles)) {
           boolean done = Files.isRegularFile(b.resolve(CheckpointConverter.MANIFEST));

@@ -112,16 +112,17 @@ public final class ModelResolver {
   static Path extractDemo() {
     try {
       Path dir = Files.createTempDirectory("crest-demo-model-");
+      // registered first, so deleted last: deleteOnExit runs in reverse order, and the folder must be empty by then
+      dir.toFile().deleteOnExit();
       for (String f : new String[] {ModelBundle.MODEL_FILE, ModelBundle.TOKENIZER_FILE, ModelBundle.CONFIG_FILE}) {
         try (InputStream in = ModelResolver.class.getClassLoader().getResourceAsStream(DEMO_RESOURCE + f)) {
           if (in == null) {
             throw new ModelException("Cannot load the demo model: " + DEMO_RESOURCE + f + " is missing from the jar");
           }
+          dir.resolve(f).toFile().deleteOnExit();
           Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        dir.resolve(f).toFile().deleteOnExit();
       }
-      dir.toFile().deleteOnExit();
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot extract the demo model to a temporary directory", e);

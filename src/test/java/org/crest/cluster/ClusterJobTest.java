@@ -49,7 +49,7 @@ class ClusterJobTest {
     Map<String, Integer> all = new HashMap<>();
     Map<String, Integer> kept = new HashMap<>();
     for (JsonNode r : Fixtures.jsonLines(Fixtures.ROOT.resolve("reference/tiny_embedder.jsonl"))) {
-      String lang = r.get("lang").asText();
+      String lang = r.get("lang").asText().toLowerCase(java.util.Locale.ROOT); // as cluster normalises codes
       all.merge(lang, 1, Integer::sum);
       if (r.hasNonNull("tokenizer_divergence") || r.get("text").asText().isBlank()) {
         continue;
@@ -74,7 +74,10 @@ class ClusterJobTest {
     lines.add("{\"id\": \"nolang3\", \"text\": \"blank language\", \"lang\": \"  \"}");
     lines.add("{\"id\": \"blank\", \"text\": \"   \", \"lang\": \"en\"}");
     Files.write(corpus, lines);
-    torchCentroids = Fixtures.json(Fixtures.ROOT.resolve("reference/tiny_centroids.json"));
+    ObjectNode lower = JSON.createObjectNode(); // keyed by language codes as cluster writes them (zh-Hant: zh-hant)
+    Fixtures.json(Fixtures.ROOT.resolve("reference/tiny_centroids.json")).fields()
+        .forEachRemaining(e -> lower.set(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+    torchCentroids = lower;
     outA = Fixtures.tempDir("cluster-a").resolve("out");
     summaryA = ClusterJob.run(spark, options(outA, null, ClusterOptions.Level.LANGUAGE));
   }
@@ -203,5 +206,75 @@ class ClusterJobTest {
       clusters++;
     }
     assertThat(clusters).isEqualTo(3);
+  }
+
+  private static ClusterOptions optionsFor(Path in, Path out, Integer k) {
+    return ClusterOptions.builder().inputs(List.of(in.toString())).output(out.toString())
+        .embedder("demo-embedder").k(k).kMin(2).kMax(6).seeds(2).seed(42).chunkRows(64)
+        .device(Device.CPU).intraOpThreads(1).commandLine("test").build();
+  }
+
+  @Test
+  void identicalTextsInEveryLanguageAreAOneLineRefusal() throws IOException {
+    Path in = Fixtures.tempDir("cluster-same").resolve("same.jsonl");
+    List<String> lines = new ArrayList<>();
+    for (String lang : new String[] {"en", "de", "fr", "es", "it"}) {
+      for (int i = 0; i < 2; i++) {
+        lines.add("{\"text\": \"The same sentence everywhere.\", \"lang\": \"" + lang + "\"}");
+      }
+    }
+    Files.write(in, lines);
+    Path out = in.resolveSibling("out");
+    assertThatThrownBy(() -> ClusterJob.run(spark, optionsFor(in, out, null)))
+        .isInstanceOf(UsageException.class)
+        .hasMessageStartingWith("Cannot cluster the 5 languages: their centroids all point the same way")
+        .hasMessageContaining("are the texts the same in every language")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
+  void centroidsOfOneDirectionOrOneClusterAreRefusedAndFewerClustersThanKAreReported() {
+    List<ClusterJob.LanguageCentroid> same = new ArrayList<>();
+    for (String l : new String[] {"a", "b", "c", "d"}) {
+      same.add(new ClusterJob.LanguageCentroid(l, 1, 0, 0, 1, 0, new double[] {0.5, 0.5, 0}));
+    }
+    same.add(new ClusterJob.LanguageCentroid("e", 1, 0, 0, 1, 0, new double[] {2, 2, 0})); // same direction
+    assertThatThrownBy(() -> ClusterJob.cluster(spark, same, options(outA, null, ClusterOptions.Level.LANGUAGE)))
+        .isInstanceOf(UsageException.class).hasMessageContaining("Cannot cluster the 5 languages");
+    // two directions, k swept 2..4: k = 3 and 4 have only 2 distinct points to split, the sweep still chooses
+    List<ClusterJob.LanguageCentroid> two = new ArrayList<>();
+    for (String l : new String[] {"a1", "a2", "a3"}) {
+      two.add(new ClusterJob.LanguageCentroid(l, 1, 0, 0, 1, 0, new double[] {1, 0, 0}));
+    }
+    for (String l : new String[] {"b1", "b2"}) {
+      two.add(new ClusterJob.LanguageCentroid(l, 1, 0, 0, 1, 0, new double[] {0, 1, 0}));
+    }
+    ClusterJob.Clustering c = ClusterJob.cluster(spark, two, options(outA, null, ClusterOptions.Level.LANGUAGE));
+    assertThat(c.sweep()).extracting(KSweep.Step::k).containsExactly(2, 3, 4);
+    assertThat(c.assigned()).extracting(a -> a.language() + "=" + a.cluster())
+        .containsExactly("a1=1", "a2=1", "a3=1", "b1=2", "b2=2");
+  }
+
+  @Test
+  void blankTextsAreSkippedAsEmptyAndLanguageCodesAreCaseFolded() throws IOException {
+    Path in = Fixtures.tempDir("cluster-blank").resolve("blank.jsonl");
+    ObjectMapper json = new ObjectMapper();
+    List<String> lines = new ArrayList<>();
+    String[][] rows = {{"Hello, how are you today?", "en"}, {"I would like a cup of tea.", " EN "},
+        {"Guten Tag, wie geht es dir?", "de"}, {"Bonjour, comment allez-vous ?", "FR"},
+        {"Hola, ¿cómo estás hoy?", "es"},
+        {"\t\n\r ", "en"}, {"\u00A0\u00A0", "en"}, {"\u200B", "de"}, {"\u3000\u2060\uFEFF", "fr"},
+        {" \u202F\u200D\u200C ", "es"}};
+    for (String[] r : rows) {
+      lines.add(json.writeValueAsString(Map.of("text", r[0], "lang", r[1])));
+    }
+    Files.write(in, lines);
+    Path out = in.resolveSibling("out");
+    ClusterSummary s = ClusterJob.run(spark, optionsFor(in, out, 2));
+    assertThat(s.skipReasons()).containsExactly(Map.entry(ClusterJob.EMPTY_TEXT, 5L));
+    assertThat(s.rowsEmbedded()).isEqualTo(5);
+    assertThat(s.languages()).as("en and EN are one language, FR is fr").isEqualTo(4);
+    assertThat(Files.readString(out.resolve("clusters.csv"))).containsPattern("(?m)^en,\\d+,[0-9.]+,2,")
+        .containsPattern("(?m)^fr,").doesNotContain("EN").doesNotContain("FR");
   }
 }

@@ -45,210 +45,27 @@ import org.junit.jupiter.api.Test;
  * committed checkpoint-tiny fixture with ETag = sha256 of each file and X-Repo-Commit.
  */
 class HubClientTest {
-  static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
-  static final Path TINY = Fixtures.ROOT.resolve("checkpoint-tiny");
+  static final String COMMIT = FakeHub.COMMIT;
+  static final Path TINY = FakeHub.TINY;
 
-  enum Mode { NORMAL, WRONG_HASH }
-
-  private HttpServer server;
-  private final AtomicInteger hits = new AtomicInteger();
-  private final List<String> authorizations = new CopyOnWriteArrayList<>();
-  private final List<String> cdnAuthorizations = new CopyOnWriteArrayList<>();
-  private volatile Mode mode = Mode.NORMAL;
+  private FakeHub fake;
   private String endpoint;
   private Path cache;
-  private volatile Path sharded;
-  private ExecutorService handlers;
-  // model.safetensors: what the server did and how it misbehaves
-  private final AtomicInteger weightGets = new AtomicInteger();
-  private final AtomicLong weightBytesServed = new AtomicLong();
-  private final List<String> ranges = new CopyOnWriteArrayList<>();
-  private final AtomicInteger cutsLeft = new AtomicInteger();
-  private volatile boolean rangeSupport = true;
-  private volatile boolean corruptRanges;
-  private volatile boolean gateFirst;
-  private final CountDownLatch firstRequest = new CountDownLatch(1);
-  private final CountDownLatch secondRequest = new CountDownLatch(1);
-  private volatile byte[] bigBody;
 
   @BeforeEach
   void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", this::handle);
-    handlers = Executors.newCachedThreadPool();
-    server.setExecutor(handlers); // concurrent requests are served concurrently
-    server.start();
-    endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
+    fake = new FakeHub();
+    endpoint = fake.endpoint;
     cache = Fixtures.tempDir("hub-cache-");
   }
 
   @AfterEach
   void stop() {
-    server.stop(0);
-    handlers.shutdownNow();
+    fake.close();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    hits.incrementAndGet();
-    try (ex) {
-      authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
-      // /{org}/{name}/resolve/{rev}/{file}
-      if (ex.getRequestURI().getPath().startsWith("/cdn/")) {
-        // the CDN an LFS file redirects to: the bytes, no hash headers
-        cdnAuthorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
-        send(ex, 200, null, Files.readAllBytes(TINY.resolve(ex.getRequestURI().getPath().substring(5))));
-        return;
-      }
-      String[] p = ex.getRequestURI().getPath().split("/", 6);
-      if (p.length < 6 || !p[3].equals("resolve")) {
-        send(ex, 400, null, new byte[0]);
-        return;
-      }
-      String repo = p[1] + "/" + p[2];
-      String file = p[5];
-      boolean revOk = p[4].equals("main") || p[4].equals(COMMIT);
-      ex.getResponseHeaders().add("X-Repo-Commit", COMMIT);
-      switch (repo) {
-        case "test/gated" -> {
-          ex.getResponseHeaders().add("X-Error-Code", "GatedRepo");
-          send(ex, 401, null, "gated".getBytes());
-          return;
-        }
-        case "test/tiny", "test/pt-only", "test/sharded", "test/lfs" -> { }
-        default -> {
-          ex.getResponseHeaders().add("X-Error-Code", "RepoNotFound");
-          send(ex, 404, null, "not found".getBytes());
-          return;
-        }
-      }
-      if (!revOk) {
-        ex.getResponseHeaders().add("X-Error-Code", "RevisionNotFound");
-        send(ex, 404, null, new byte[0]);
-        return;
-      }
-      Path f = (repo.equals("test/sharded") ? sharded : TINY).resolve(file);
-      boolean served = Files.isRegularFile(f) && !file.contains("..")
-          && (!repo.equals("test/pt-only") || !file.endsWith(".safetensors"));
-      if (repo.equals("test/pt-only") && file.equals("pytorch_model.bin")) {
-        send(ex, 200, null, new byte[] {0x50, 0x4b});
-        return;
-      }
-      if (!served) {
-        ex.getResponseHeaders().add("X-Error-Code", "EntryNotFound");
-        send(ex, 404, null, new byte[0]);
-        return;
-      }
-      byte[] body = Files.readAllBytes(f);
-      if (repo.equals("test/lfs") && file.endsWith(".safetensors")) {
-        // as the Hub answers for an LFS file: 302 to another host, with the sha256 and size in X-Linked-*
-        ex.getResponseHeaders().add("X-Linked-Etag", "\"" + sha256(body) + "\"");
-        ex.getResponseHeaders().add("X-Linked-Size", String.valueOf(body.length));
-        ex.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort() + "/cdn/" + file);
-        send(ex, 302, null, new byte[0]);
-        return;
-      }
-      boolean big = file.equals("model.safetensors");
-      if (big && bigBody != null) {
-        body = bigBody;
-      }
-      String etag = "\"" + sha256(body) + "\"";
-      if (big && mode == Mode.WRONG_HASH) {
-        // chunked (no length announced), half the body, the ETag of the whole file
-        ex.getResponseHeaders().add("ETag", etag);
-        ex.sendResponseHeaders(200, 0);
-        ex.getResponseBody().write(body, 0, body.length / 2);
-        return;
-      }
-      if (big && ex.getRequestMethod().equals("GET")) {
-        serveWeights(ex, etag, body);
-        return;
-      }
-      send(ex, 200, etag, body);
-    }
-  }
-
-  /**
-   * model.safetensors: honours {@code Range: bytes=N-} (with If-Range) while rangeSupport is on, cuts the
-   * connection after half of what it sends while cutsLeft is positive, flips the bytes of a 206 answer when
-   * corruptRanges is on, and with gateFirst holds the first request until a second one comes (or 2 s pass).
-   */
-  private void serveWeights(HttpExchange ex, String etag, byte[] body) throws IOException {
-    int nth = weightGets.incrementAndGet();
-    if (gateFirst) {
-      if (nth == 1) {
-        firstRequest.countDown();
-        try {
-          secondRequest.await(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      } else {
-        secondRequest.countDown();
-      }
-    }
-    String range = ex.getRequestHeaders().getFirst("Range");
-    String ifRange = ex.getRequestHeaders().getFirst("If-Range");
-    ranges.add(String.valueOf(range));
-    Matcher m = Pattern.compile("bytes=(\\d+)-").matcher(range == null ? "" : range);
-    boolean partial = rangeSupport && m.matches() && Integer.parseInt(m.group(1)) < body.length
-        && (ifRange == null || ifRange.equals(etag));
-    int from = partial ? Integer.parseInt(m.group(1)) : 0;
-    byte[] part = Arrays.copyOfRange(body, from, body.length);
-    if (partial && corruptRanges) {
-      for (int i = 0; i < part.length; i++) {
-        part[i] = (byte) ~part[i];
-      }
-    }
-    ex.getResponseHeaders().add("ETag", etag);
-    if (partial) {
-      ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
-    }
-    ex.sendResponseHeaders(partial ? 206 : 200, part.length);
-    boolean cut = cutsLeft.getAndDecrement() > 0;
-    int n = cut ? part.length / 2 : part.length;
-    OutputStream out = ex.getResponseBody();
-    out.write(part, 0, n);
-    weightBytesServed.addAndGet(n);
-    if (cut) {
-      out.flush();
-      // a moment for the client to read what was sent: the JDK client drops bytes still queued when the
-      // connection fails, so without it the client may keep a little less than was sent (the tests allow that)
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      throw new IOException("cut off on purpose"); // the server closes the connection mid-body
-    }
-  }
-
-  private static void send(HttpExchange ex, int status, String etag, byte[] body) throws IOException {
-    if (etag != null) {
-      ex.getResponseHeaders().add("ETag", etag);
-    }
-    boolean head = ex.getRequestMethod().equals("HEAD");
-    if (head) {
-      ex.getResponseHeaders().add("Content-Length", String.valueOf(body.length));
-    }
-    ex.sendResponseHeaders(status, head ? -1 : (body.length == 0 ? -1 : body.length));
-    if (!head && body.length > 0) {
-      ex.getResponseBody().write(body);
-    }
-  }
-
-  static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** N of a {@code bytes=N-} Range header. */
-  private static long rangeStart(String range) {
-    Matcher m = Pattern.compile("bytes=(\\d+)-").matcher(range);
-    assertThat(m.matches()).as("a Range header: %s", range).isTrue();
-    return Long.parseLong(m.group(1));
+  private static String sha256(byte[] b) {
+    return FakeHub.sha256(b);
   }
 
   private HubClient client(boolean offline) {
@@ -296,13 +113,13 @@ class HubClientTest {
     }
     System.out.printf(Locale.ROOT, "pulled bundle vs demo bundle: max |P(unsafe) diff| %.2e%n", worst);
 
-    int before = hits.get();
+    int before = fake.hits.get();
     HubClient again = client(false);
     HubModels.Pulled second = pull(again, "test/tiny");
     assertThat(second.bundle()).isEqualTo(first.bundle());
     assertThat(second.converted()).isFalse();
     assertThat(again.requests()).isZero();
-    assertThat(hits.get()).isEqualTo(before);
+    assertThat(fake.hits.get()).isEqualTo(before);
     assertThat(HubModels.list(again)).anySatisfy(l -> assertThat(l).startsWith("test/tiny"))
         .anySatisfy(l -> assertThat(l).contains("bundle classification"));
 
@@ -310,14 +127,14 @@ class HubClientTest {
     HubModels.Pulled emb = HubModels.pull(again, HubClient.Repo.parse("test/tiny@" + COMMIT),
         CheckpointConverter.Task.EMBEDDING);
     assertThat(emb.bundle()).isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/embedding"));
-    assertThat(hits.get()).isEqualTo(before);
+    assertThat(fake.hits.get()).isEqualTo(before);
 
     // fp16: a bundle of its own beside the fp32 one, from the same snapshot, no request
     HubModels.Pulled half = HubModels.pull(again, HubClient.Repo.parse("test/tiny"), null,
         CheckpointConverter.Precision.FP16);
     assertThat(half.bundle()).isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification-fp16"));
     assertThat(half.converted()).isTrue();
-    assertThat(hits.get()).isEqualTo(before);
+    assertThat(fake.hits.get()).isEqualTo(before);
     assertThat(Files.readString(half.bundle().resolve(CheckpointConverter.MANIFEST))).contains("\"float16\"");
     assertThat(ModelBundle.open(half.bundle()).sha256()).isNotEqualTo(ModelBundle.open(first.bundle()).sha256());
   }
@@ -329,21 +146,21 @@ class HubClientTest {
         .hasMessageContaining("HF_HUB_OFFLINE is set")
         .hasMessageContaining("not in the cache")
         .hasMessageContaining("nothing of test/tiny");
-    assertThat(hits.get()).isZero();
+    assertThat(fake.hits.get()).isZero();
 
     Path bundle = pull(client(false), "test/tiny").bundle();
-    int before = hits.get();
+    int before = fake.hits.get();
     HubModels.Pulled off = pull(client(true), "test/tiny");
     assertThat(off.bundle()).isEqualTo(bundle);
-    assertThat(hits.get()).isEqualTo(before);
+    assertThat(fake.hits.get()).isEqualTo(before);
     assertThatThrownBy(() -> pull(client(true), "test/tiny@v2"))
         .hasMessageContaining("HF_HUB_OFFLINE is set").hasMessageContaining("snapshots [" + COMMIT);
   }
 
   @Test
   void aTruncatedDownloadIsDetectedAndNotCached() throws IOException {
-    rangeSupport = false; // every answer is a 200 that stops after half the body
-    cutsLeft.set(1000);
+    fake.rangeSupport = false; // every answer is a 200 that stops after half the body
+    fake.cutsLeft.set(1000);
     long size = Files.size(TINY.resolve("model.safetensors"));
     assertThatThrownBy(() -> pull(client(false), "test/tiny"))
         .isInstanceOf(ModelException.class)
@@ -351,51 +168,51 @@ class HubClientTest {
         .hasMessageMatching("(?s).*the transfer broke off after \\d+ of " + size + " bytes.*")
         .hasMessageContaining("tried " + (HubClient.RETRIES + 1) + " times, resumed 0 times")
         .hasMessageContaining("continues from there");
-    assertThat(weightGets.get()).as("the first transfer and its retries").isEqualTo(HubClient.RETRIES + 1);
+    assertThat(fake.weightGets.get()).as("the first transfer and its retries").isEqualTo(HubClient.RETRIES + 1);
     Path snap = cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT);
     assertThat(snap.resolve("model.safetensors")).doesNotExist();
     assertThat(snap.resolve("config.json")).exists();
     assertThat(leftovers()).as("the partial file, kept for the next run").hasSize(1);
     assertThat(cache.resolve("crest")).doesNotExist();
 
-    cutsLeft.set(0); // the next pull downloads only what is missing, from 0 again as the server ignores Range
-    int before = hits.get();
+    fake.cutsLeft.set(0); // the next pull downloads only what is missing, from 0 again as the server ignores Range
+    int before = fake.hits.get();
     HubModels.Pulled p = pull(client(false), "test/tiny");
-    assertThat(hits.get() - before).isEqualTo(1);
+    assertThat(fake.hits.get() - before).isEqualTo(1);
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
     assertThat(leftovers()).isEmpty();
   }
 
   @Test
   void aTransferThatBreaksOffIsResumedWithARangeRequest() throws IOException {
-    cutsLeft.set(1);
+    fake.cutsLeft.set(1);
     long size = Files.size(TINY.resolve("model.safetensors"));
     HubModels.Pulled p = pull(client(false), "test/tiny");
-    assertThat(ranges).as("Range headers of the model.safetensors requests").hasSize(2).startsWith("null");
-    assertThat(rangeStart(ranges.get(1))).as("the second request asks for the rest (half was sent)")
+    assertThat(fake.ranges).as("Range headers of the model.safetensors requests").hasSize(2).startsWith("null");
+    assertThat(FakeHub.rangeStart(fake.ranges.get(1))).as("the second request asks for the rest (half was sent)")
         .isPositive().isLessThanOrEqualTo(size / 2);
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
-    assertThat(weightBytesServed.get()).as("bytes of model.safetensors sent").isLessThan((long) (1.6 * size));
+    assertThat(fake.weightBytesServed.get()).as("bytes of model.safetensors sent").isLessThan((long) (1.6 * size));
     assertThat(p.bundle().resolve(CheckpointConverter.MANIFEST)).exists();
     assertThat(leftovers()).isEmpty();
   }
 
   @Test
   void withoutRangeSupportABrokenTransferStartsOver() throws IOException {
-    rangeSupport = false;
-    cutsLeft.set(1);
+    fake.rangeSupport = false;
+    fake.cutsLeft.set(1);
     long size = Files.size(TINY.resolve("model.safetensors"));
     HubModels.Pulled p = pull(client(false), "test/tiny");
-    assertThat(ranges).as("the client asked for the rest, the server sent it all").hasSize(2).startsWith("null");
-    assertThat(rangeStart(ranges.get(1))).isPositive().isLessThanOrEqualTo(size / 2);
-    assertThat(weightBytesServed.get()).isEqualTo(size / 2 + size);
+    assertThat(fake.ranges).as("the client asked for the rest, the server sent it all").hasSize(2).startsWith("null");
+    assertThat(FakeHub.rangeStart(fake.ranges.get(1))).isPositive().isLessThanOrEqualTo(size / 2);
+    assertThat(fake.weightBytesServed.get()).isEqualTo(size / 2 + size);
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
     assertThat(leftovers()).isEmpty();
   }
 
   @Test
   void aLaterRunContinuesThePartialFileAnEarlierRunLeft() throws IOException {
-    cutsLeft.set(1000); // every answer stops after half of what it sends: 1/2, 3/4, 7/8, 15/16 of the file
+    fake.cutsLeft.set(1000); // every answer stops after half of what it sends: 1/2, 3/4, 7/8, 15/16 of the file
     long size = Files.size(TINY.resolve("model.safetensors"));
     assertThatThrownBy(() -> pull(client(false), "test/tiny"))
         .hasMessageContaining("tried " + (HubClient.RETRIES + 1) + " times, resumed " + HubClient.RETRIES + " times")
@@ -408,11 +225,11 @@ class HubClientTest {
     long keptBytes = Files.size(kept.get(0));
     assertThat(keptBytes).isPositive().isLessThan(size);
 
-    cutsLeft.set(0);
-    long servedBefore = weightBytesServed.get();
+    fake.cutsLeft.set(0);
+    long servedBefore = fake.weightBytesServed.get();
     HubModels.Pulled p = pull(client(false), "test/tiny"); // a new client, as a new crest process
-    assertThat(ranges.get(ranges.size() - 1)).isEqualTo("bytes=" + keptBytes + "-");
-    assertThat(weightBytesServed.get() - servedBefore).as("only the missing tail was sent")
+    assertThat(fake.ranges.get(fake.ranges.size() - 1)).isEqualTo("bytes=" + keptBytes + "-");
+    assertThat(fake.weightBytesServed.get() - servedBefore).as("only the missing tail was sent")
         .isEqualTo(size - keptBytes);
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
     assertThat(leftovers()).isEmpty();
@@ -422,8 +239,8 @@ class HubClientTest {
   void aPartialFileOfAnotherVersionIsNotContinued() throws IOException {
     HubClient.Repo tiny = HubClient.Repo.parse("test/tiny");
     client(false).file(tiny, "config.json"); // refs/main -> COMMIT
-    rangeSupport = false; // every transfer stops after half: the retries run out with half of version 1 kept
-    cutsLeft.set(HubClient.RETRIES + 1);
+    fake.rangeSupport = false; // every transfer stops after half: the retries run out with half of version 1 kept
+    fake.cutsLeft.set(HubClient.RETRIES + 1);
     assertThatThrownBy(() -> client(false).file(tiny, "model.safetensors"))
         .hasMessageContaining("continues from there");
     assertThat(leftovers()).hasSize(1);
@@ -431,29 +248,29 @@ class HubClientTest {
     // the server now has another model.safetensors (same commit name, other bytes and sha256) and honours Range
     byte[] v2 = Files.readAllBytes(TINY.resolve("model.safetensors"));
     v2[v2.length - 1] ^= 1;
-    bigBody = v2;
-    rangeSupport = true;
-    cutsLeft.set(0);
-    ranges.clear();
+    fake.bigBody = v2;
+    fake.rangeSupport = true;
+    fake.cutsLeft.set(0);
+    fake.ranges.clear();
     Path got = client(false).file(tiny, "model.safetensors");
     assertThat(Files.readAllBytes(got)).as("version 2, whole").isEqualTo(v2);
-    assertThat(ranges).as("tried to resume, got a 206 of another version, asked again for all of it")
+    assertThat(fake.ranges).as("tried to resume, got a 206 of another version, asked again for all of it")
         .hasSize(2).endsWith("null");
-    assertThat(ranges.get(0)).startsWith("bytes=");
+    assertThat(fake.ranges.get(0)).startsWith("bytes=");
     assertThat(leftovers()).as("the stale partial file was removed").isEmpty();
   }
 
   @Test
   void aResumedTransferWithWrongBytesFailsTheHashCheckAndCachesNothing() throws IOException {
-    cutsLeft.set(1);
-    corruptRanges = true;
+    fake.cutsLeft.set(1);
+    fake.corruptRanges = true;
     assertThatThrownBy(() -> pull(client(false), "test/tiny"))
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("corrupted download")
         .hasMessageContaining("resumed 1 times")
         .hasMessageContaining("nothing was cached");
-    assertThat(ranges).hasSize(2);
-    assertThat(ranges.get(1)).startsWith("bytes=");
+    assertThat(fake.ranges).hasSize(2);
+    assertThat(fake.ranges.get(1)).startsWith("bytes=");
     assertThat(cache.resolve("hub/models--test--tiny/snapshots/" + COMMIT + "/model.safetensors")).doesNotExist();
     assertThat(leftovers()).isEmpty();
     assertThat(cache.resolve("crest")).doesNotExist();
@@ -461,9 +278,9 @@ class HubClientTest {
 
   @Test
   void twoConcurrentPullsOfTheSameModelDownloadItOnce() throws Exception {
-    // the server holds the first model.safetensors request until a second one comes (or 2 s pass), so without
-    // a lock both pulls would download it
-    gateFirst = true;
+    // the server holds the first model.safetensors request until the other pull waits on the lock of that file,
+    // so the test cannot pass unless the second pull met the lock (without one, both would download it)
+    fake.holdFirst = true;
     CyclicBarrier start = new CyclicBarrier(2);
     ExecutorService two = Executors.newFixedThreadPool(2);
     try {
@@ -475,10 +292,13 @@ class HubClientTest {
           return pull(own, "test/tiny");
         }));
       }
+      assertThat(fake.firstRequest.await(60, TimeUnit.SECONDS)).as("one pull asked for model.safetensors").isTrue();
+      awaitWaiter(weightsLock());
+      fake.release.countDown();
       HubModels.Pulled a = pulls.get(0).get(60, TimeUnit.SECONDS);
       HubModels.Pulled b = pulls.get(1).get(60, TimeUnit.SECONDS);
-      assertThat(weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
-      assertThat(hits.get()).as("config.json, tokenizer.json and model.safetensors, once each").isEqualTo(3);
+      assertThat(fake.weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
+      assertThat(fake.hits.get()).as("config.json, tokenizer.json and model.safetensors, once each").isEqualTo(3);
       assertThat(a.bundle()).isEqualTo(b.bundle());
       assertThat(List.of(a.converted(), b.converted())).as("converted once").containsExactlyInAnyOrder(true, false);
       assertThat(a.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
@@ -489,9 +309,22 @@ class HubClientTest {
     }
   }
 
+  private Path weightsLock() {
+    return cache.resolve("hub/.locks/models--test--tiny/model.safetensors.lock");
+  }
+
+  /** Waits (60 s at most) until a thread of this JVM waits for the lock of lockFile. */
+  private static void awaitWaiter(Path lockFile) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (CacheLock.waiting(lockFile) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(CacheLock.waiting(lockFile)).as("pulls waiting for %s", lockFile).isEqualTo(1);
+  }
+
   @Test
   void aBodyThatDoesNotMatchTheEtagIsDetectedAndNotCached() throws IOException {
-    mode = Mode.WRONG_HASH;
+    fake.mode = FakeHub.Mode.WRONG_HASH;
     assertThatThrownBy(() -> pull(client(false), "test/tiny"))
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("corrupted download")
@@ -519,7 +352,7 @@ class HubClientTest {
     assertThatThrownBy(() -> pull(withToken, "test/gated"))
         .hasMessageContaining("the token in HF_TOKEN may not read it")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hf_secret123"));
-    assertThat(authorizations).contains("Bearer hf_secret123");
+    assertThat(fake.authorizations).contains("Bearer hf_secret123");
     assertThatThrownBy(() -> pull(client(false), "test/pt-only"))
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("has pytorch_model.bin but no model.safetensors")
@@ -546,10 +379,10 @@ class HubClientTest {
     ModelBundle b = org.crest.model.ModelResolver.resolveHub("hf:test/tiny", null, client(false));
     assertThat(b.dir().toAbsolutePath().normalize())
         .isEqualTo(cache.resolve("crest/test--tiny/" + COMMIT + "/classification").toAbsolutePath().normalize());
-    int before = hits.get();
+    int before = fake.hits.get();
     ModelBundle again = org.crest.model.ModelResolver.resolveHub("hf:test/tiny@main", null, client(false));
     assertThat(again.dir()).isEqualTo(b.dir());
-    assertThat(hits.get()).isEqualTo(before);
+    assertThat(fake.hits.get()).isEqualTo(before);
   }
 
   @Test
@@ -565,9 +398,9 @@ class HubClientTest {
 
   @Test
   void aShardedCheckpointIsPulledShardByShard() throws IOException {
-    sharded = Fixtures.tempDir("hub-sharded-");
-    Files.copy(TINY.resolve("config.json"), sharded.resolve("config.json"));
-    Files.copy(TINY.resolve("tokenizer.json"), sharded.resolve("tokenizer.json"));
+    fake.sharded = Fixtures.tempDir("hub-sharded-");
+    Files.copy(TINY.resolve("config.json"), fake.sharded.resolve("config.json"));
+    Files.copy(TINY.resolve("tokenizer.json"), fake.sharded.resolve("tokenizer.json"));
     java.util.Map<String, CheckpointErrorsTest.Entry> a = new java.util.LinkedHashMap<>();
     java.util.Map<String, CheckpointErrorsTest.Entry> b = new java.util.LinkedHashMap<>();
     com.fasterxml.jackson.databind.node.ObjectNode index =
@@ -580,18 +413,18 @@ class HubClientTest {
         map.put(t.name(), first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
       }
     }
-    CheckpointErrorsTest.write(sharded.resolve("model-00001-of-00002.safetensors"), a);
-    CheckpointErrorsTest.write(sharded.resolve("model-00002-of-00002.safetensors"), b);
-    Files.writeString(sharded.resolve(Checkpoint.WEIGHTS_INDEX), index.toString());
+    CheckpointErrorsTest.write(fake.sharded.resolve("model-00001-of-00002.safetensors"), a);
+    CheckpointErrorsTest.write(fake.sharded.resolve("model-00002-of-00002.safetensors"), b);
+    Files.writeString(fake.sharded.resolve(Checkpoint.WEIGHTS_INDEX), index.toString());
 
     HubModels.Pulled p = pull(client(false), "test/sharded");
     // config, tokenizer, model.safetensors (404), the index, two shards
     assertThat(p.requests()).isEqualTo(6);
     assertThat(p.snapshot().resolve("model-00002-of-00002.safetensors")).exists();
     assertThat(p.bundle().resolve("model.onnx")).exists();
-    int before = hits.get();
+    int before = fake.hits.get();
     assertThat(pull(client(false), "test/sharded").converted()).isFalse();
-    assertThat(hits.get()).as("no request, not even the 404 of model.safetensors").isEqualTo(before);
+    assertThat(fake.hits.get()).as("no request, not even the 404 of model.safetensors").isEqualTo(before);
   }
 
   @Test
@@ -599,27 +432,36 @@ class HubClientTest {
     HubClient hub = new HubClient(endpoint, "hf_secret123", cache, false);
     HubModels.Pulled p = pull(hub, "test/lfs");
     assertThat(p.snapshot().resolve("model.safetensors")).hasSameBinaryContentAs(TINY.resolve("model.safetensors"));
-    assertThat(authorizations).contains("Bearer hf_secret123");
-    assertThat(cdnAuthorizations).containsExactly("null");
+    assertThat(fake.authorizations).contains("Bearer hf_secret123");
+    assertThat(fake.cdnAuthorizations).containsExactly("null");
   }
 
   @Test
   void aPullInAnotherProcessHoldsTheFileLockAndThisOneWaits() throws Exception {
-    // another JVM pulls test/tiny; the server holds its model.safetensors request back (2 s, or until a second
-    // request comes), and this JVM pulls the same model meanwhile: the OS file lock makes it wait
-    gateFirst = true;
+    // another JVM pulls test/tiny; the server holds its model.safetensors request back until this JVM, pulling
+    // the same model meanwhile, waits on the OS file lock of that file
+    fake.holdFirst = true;
     Path log = Fixtures.tempDir("hub-other-").resolve("out.txt");
     Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), endpoint, cache.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      assertThat(firstRequest.await(120, TimeUnit.SECONDS)).as("the other process asked for model.safetensors")
+      assertThat(fake.firstRequest.await(120, TimeUnit.SECONDS)).as("the other process asked for model.safetensors")
           .isTrue();
-      HubModels.Pulled here = pull(client(false), "test/tiny");
+      ExecutorService one = Executors.newSingleThreadExecutor();
+      Future<HubModels.Pulled> pulling = one.submit(() -> pull(client(false), "test/tiny"));
+      HubModels.Pulled here;
+      try {
+        awaitWaiter(weightsLock());
+        fake.release.countDown();
+        here = pulling.get(120, TimeUnit.SECONDS);
+      } finally {
+        one.shutdownNow();
+      }
       assertThat(other.waitFor(120, TimeUnit.SECONDS)).as("the other process ended").isTrue();
       String out = Files.readString(log);
       assertThat(other.exitValue()).as(out).isZero();
-      assertThat(weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
+      assertThat(fake.weightGets.get()).as("model.safetensors requests that reached the server").isEqualTo(1);
       assertThat(here.requests()).as("this pull found every file in the cache").isZero();
       assertThat(out).as(out).contains("bundle " + here.bundle());
       assertThat(List.of(here.converted(), out.contains("converted true"))).as("converted once")

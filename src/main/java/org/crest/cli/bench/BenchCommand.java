@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.crest.UsageException;
+import org.crest.inference.Device;
 import org.crest.inference.LengthBatcher;
 import org.crest.inference.ModelBundle;
 import org.crest.model.ModelResolver;
@@ -64,14 +66,41 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Mixin SparkOptions spark;
 
+  /** Refuses values the run cannot use, before anything is created. */
+  void validate() {
+    BatchOptions batch = scoring.batch();
+    BenchArgs.atLeast("--rows", rows, 1);
+    BenchArgs.atLeast("--threads", threads, 0);
+    BenchArgs.atLeast("--partitions", partitions, 0);
+    BenchArgs.atLeast("--batch-tokens", batch.batchTokens(), 1);
+    BenchArgs.atLeast("--max-batch-size", batch.maxBatchSize(), 1);
+    BenchArgs.atLeast("--chunk-rows", batch.chunkRows(), 1);
+    BenchArgs.atLeast("--max-tokens", batch.maxTokens(), 3);
+    BenchArgs.atLeast("--window-stride", scoring.windowStride(), 1);
+    if (scoring.windowStride() > batch.maxTokens() - 2) {
+      throw new UsageException("Cannot use --window-stride " + scoring.windowStride() + ": at most --max-tokens - 2 = "
+          + (batch.maxTokens() - 2));
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    validate();
     String master = spark.master("local[2]");
-    BatchOptions batch = scoring.batch();
     int cores = threads > 0 ? threads : coresOf(master);
     int parts = partitions > 0 ? partitions : 4 * cores;
     ModelBundle bundle = ModelResolver.resolve(model.model());
     Path dir = Files.createTempDirectory("crest-bench-");
+    try {
+      return run(bundle, dir, cores, parts);
+    } finally {
+      BenchArgs.deleteTree(dir); // on every exit path
+    }
+  }
+
+  private int run(ModelBundle bundle, Path dir, int cores, int parts) throws IOException {
+    String master = spark.master("local[2]");
+    BatchOptions batch = scoring.batch();
     List<String> texts = SyntheticChats.messages(rows, seed);
     Path input = dir.resolve("chats.jsonl");
     writeJsonl(input, texts);

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.SparkSession;
+import org.crest.UsageException;
 import org.crest.inference.Device;
 import org.crest.inference.ModelBundle;
 import org.crest.model.ModelResolver;
@@ -70,10 +71,32 @@ public final class MemoryBenchCommand implements Callable<Integer> {
 
   private static final int LONG_VARIANTS = 4; // distinct long texts: they stay in one Parquet dictionary
 
+  /** Refuses values the run cannot use, before anything is created. */
+  void validate() {
+    BenchArgs.atLeast("--rows", rows, 1);
+    BenchArgs.atLeast("--long-tokens", longTokens, 1);
+    BenchArgs.atLeast("--chunk-rows", scoring.batch().chunkRows(), 1);
+    if (!(longShare >= 0 && longShare <= 1)) {
+      throw new UsageException("Cannot use --long-share " + longShare + ": expected a share from 0 to 1 "
+          + "(e.g. 0.05 for 5 % long texts)");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    validate();
     ModelBundle bundle = ModelResolver.resolve(model.model());
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("crest-bench-memory-");
+    try {
+      return run(bundle, dir);
+    } finally {
+      if (workDir == null) {
+        BenchArgs.deleteTree(dir); // on every exit path; a --work-dir is kept
+      }
+    }
+  }
+
+  private int run(ModelBundle bundle, Path dir) throws IOException {
     List<String> longTexts = new ArrayList<>();
     long longTokenCount;
     try (ModelSession s = ModelSession.create(bundle, ModelSession.Kind.CLASSIFIER, Device.CPU, 1, -1)) {
