@@ -19,4 +19,23 @@ public record EvalOptions(BenchmarkOptions bench, String output, boolean overwri
         org.crest.evaluate.BenchmarkRows.TEXT, null, java.util.Set.of(), model, unsafeLabel, threshold, maxTokens,
         windowStride, batchTokens, maxBatchSize, 4096, device, 0, false, repartition);
   }
+
+  /** The same options, writing into {@code dir} (the output's staging folder). */
+  EvalOptions writingTo(String dir) {
+    return new EvalOptions(bench, dir, overwrite, model, unsafeLabel, threshold, maxTokens, windowStride, batchTokens,
+        maxBatchSize, device, repartition);
+  }
+
+  /** What a run reads, for the output's overlap check: the benchmark, --language-groups, the model folder. */
+  java.util.List<org.crest.spark.OutputGuard.Input> reads() {
+    java.util.List<org.crest.spark.OutputGuard.Input> in =
+        new java.util.ArrayList<>(org.crest.spark.OutputGuard.Input.of("--input", bench.inputs()));
+    if (bench.languageGroups() != null) {
+      in.add(new org.crest.spark.OutputGuard.Input("--language-groups", bench.languageGroups()));
+    }
+    if (model != null && java.nio.file.Files.isDirectory(java.nio.file.Path.of(model))) {
+      in.add(new org.crest.spark.OutputGuard.Input("--model", model));
+    }
+    return in;
+  }
 }
