@@ -337,8 +337,11 @@ public final class OutputGuard implements AutoCloseable {
   static Canonical canonical(Configuration conf, String arg) {
     try {
       Path p = new Path(arg);
-      FileSystem fs = p.getFileSystem(conf);
-      URI u = fs.makeQualified(p).toUri();
+      URI raw = p.toUri();
+      boolean complete = raw.getScheme() != null && raw.getPath() != null && raw.getPath().startsWith("/")
+          && (raw.getAuthority() != null || raw.getScheme().equalsIgnoreCase("file"));
+      // a complete URI needs no file system (s3:// may have none configured); others resolve against fs.defaultFS
+      URI u = complete ? raw : p.getFileSystem(conf).makeQualified(p).toUri();
       String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
       if (scheme.equals("file")) {
         java.nio.file.Path n = real(Paths.get(u).toAbsolutePath().normalize());
