@@ -625,7 +625,10 @@ public final class OutputGuard implements AutoCloseable {
       } catch (IOException e) {
         // a conditional put that lost the race fails at close (412) with the store's own exception
         String content = read(fs, path);
-        if (content != null && !content.equals(info)) {
+        if (info.equals(content)) {
+          return new FsLock(fs, path, info); // a retried put whose first attempt had gone through
+        }
+        if (content != null) {
           throw held(outputArg, path.toString(), content, removal);
         }
         throw unwritable(outputArg, path, e);
