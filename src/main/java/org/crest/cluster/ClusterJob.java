@@ -92,9 +92,7 @@ public final class ClusterJob {
    */
   public static ClusterSummary run(SparkSession spark, ClusterOptions o) {
     List<OutputGuard.Input> reads = new ArrayList<>(OutputGuard.Input.of("--input", o.inputs()));
-    if (o.embedder() != null && java.nio.file.Files.isDirectory(java.nio.file.Path.of(o.embedder()))) {
-      reads.add(new OutputGuard.Input("--embedder", o.embedder()));
-    }
+    reads.addAll(OutputGuard.Input.ifLocalFolder("--embedder", o.embedder()));
     try (OutputGuard guard = OutputGuard.claim(spark, "cluster", o.output(), o.overwrite(), reads)) {
       ClusterSummary s = guard.run(() -> run(spark, o, guard.writePath()));
       guard.commit();

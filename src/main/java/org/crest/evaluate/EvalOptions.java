@@ -33,9 +33,7 @@ public record EvalOptions(BenchmarkOptions bench, String output, boolean overwri
     if (bench.languageGroups() != null) {
       in.add(new org.crest.spark.OutputGuard.Input("--language-groups", bench.languageGroups()));
     }
-    if (model != null && java.nio.file.Files.isDirectory(java.nio.file.Path.of(model))) {
-      in.add(new org.crest.spark.OutputGuard.Input("--model", model));
-    }
+    in.addAll(org.crest.spark.OutputGuard.Input.ifLocalFolder("--model", model));
     return in;
   }
 }

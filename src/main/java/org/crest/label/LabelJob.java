@@ -91,9 +91,7 @@ public final class LabelJob {
   /** What a label run reads: the inputs, and the model folder when it is one. */
   static List<OutputGuard.Input> reads(LabelOptions o) {
     List<OutputGuard.Input> in = new java.util.ArrayList<>(OutputGuard.Input.of("--input", o.inputs()));
-    if (o.model() != null && java.nio.file.Files.isDirectory(java.nio.file.Path.of(o.model()))) {
-      in.add(new OutputGuard.Input("--model", o.model()));
-    }
+    in.addAll(OutputGuard.Input.ifLocalFolder("--model", o.model()));
     return in;
   }
 

@@ -83,6 +83,15 @@ public final class OutputGuard implements AutoCloseable {
     public static List<Input> of(String flag, Collection<String> paths) {
       return paths.stream().map(p -> new Input(flag, p)).toList();
     }
+
+    /** {@code value} when it names a local folder (a model bundle), else nothing (a hub id, demo, a URL). */
+    public static List<Input> ifLocalFolder(String flag, String value) {
+      try {
+        return value != null && Files.isDirectory(Paths.get(value)) ? List.of(new Input(flag, value)) : List.of();
+      } catch (java.nio.file.InvalidPathException e) {
+        return List.of();
+      }
+    }
   }
 
   private final FileSystem fs;

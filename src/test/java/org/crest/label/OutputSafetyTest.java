@@ -99,6 +99,10 @@ class OutputSafetyTest {
     jsonl(in.resolve("a.jsonl"), 5, 0);
     jsonl(in.resolve("dt=2026-11-27/b.jsonl"), 5, 0);
     Path link = Files.createSymbolicLink(root.resolve("logs-link"), in);
+    Path model = Files.createDirectories(root.resolve("model"));
+    for (String f : new String[] {ModelBundle.MODEL_FILE, ModelBundle.TOKENIZER_FILE, ModelBundle.CONFIG_FILE}) {
+      Files.copy(Fixtures.INDEPENDENT.resolve("bundle").resolve(f), model.resolve(f));
+    }
     Map<String, String> before = hashes(root);
 
     String[][] cases = {
@@ -116,6 +120,10 @@ class OutputSafetyTest {
           .hasMessageContaining("--output " + c[0] + " " + c[2] + " --input " + c[1])
           .hasMessageNotContaining("\n");
     }
+    assertThatThrownBy(() -> LabelJob.run(spark, Labels.overwrite(Labels.options(in.toString(), model.toString(),
+        model.toString()))))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("--output " + model + " is the same path as --model " + model);
     assertThatThrownBy(() -> ResumableLabel.run(spark, label(in.toString(), in.resolve("_out").toString(), true),
         new ResumableLabel.Options(true, List.of())))
         .isInstanceOf(UsageException.class).hasMessageContaining("lies inside --input " + in);
