@@ -101,7 +101,7 @@ public final class CrestCommand implements Runnable {
   private static String message(Throwable ex, Throwable cause) {
     // Spark wraps executor failures; the innermost crest message says what happened
     for (Throwable t = ex; t != null; t = t.getCause()) {
-      if (t instanceof ModelException || t instanceof UsageException) {
+      if (t instanceof ModelException || t instanceof UsageException || t instanceof org.crest.OutputException) {
         return t.getMessage();
       }
     }

@@ -7,6 +7,7 @@ import org.crest.io.Text;
 import org.crest.io.Units;
 import org.crest.langid.DetectLanguage;
 import org.crest.spark.JobSupport;
+import org.crest.spark.OutputGuard;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.length;
@@ -88,15 +89,29 @@ public final class ClusterJob {
   public record Clustering(List<KSweep.Step> sweep, int k, String kMethod, Integer kneeK, Integer silhouetteK,
       List<ClusterReport.Assigned> assigned, Map<String, String> excluded, double[][] centres) {}
 
+  /**
+   * Runs the job under {@link OutputGuard}: no overlap with the input, a lock on the output, and (local files, HDFS)
+   * a staging folder that replaces the output only when the run is complete.
+   */
   public static ClusterSummary run(SparkSession spark, ClusterOptions o) {
+    List<OutputGuard.Input> reads = new ArrayList<>(OutputGuard.Input.of("--input", o.inputs()));
+    reads.addAll(OutputGuard.Input.ifLocalFolder("--embedder", o.embedder()));
+    try (OutputGuard guard = OutputGuard.claim(spark, "cluster", o.output(), o.overwrite(), reads)) {
+      ClusterSummary s = guard.run(() -> run(spark, o, guard.writePath()));
+      guard.commit();
+      return s;
+    }
+  }
+
+  private static ClusterSummary run(SparkSession spark, ClusterOptions o, String writeTo) {
     long t0 = System.nanoTime();
     ModelBundle bundle = EmbedderResolver.resolve(o.embedder());
     if (bundle.isDemo()) {
       LOG.warn("Using the bundled demo embedder {}: a tiny random-weight test fixture, not XLM-R; its clusters mean "
           + "nothing. For the paper's clusters pass --embedder DIR with an ONNX export of xlm-roberta-base.", bundle.id());
     }
-    Path out = new Path(o.output());
-    FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), true);
+    Path out = new Path(writeTo);
+    FileSystem fs = JobSupport.claimOutput(spark, writeTo, o.overwrite(), true);
 
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
     boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());

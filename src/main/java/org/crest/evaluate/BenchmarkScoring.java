@@ -47,6 +47,12 @@ public final class BenchmarkScoring {
       return label.rowsLabeled();
     }
 
+    /** The same counts for the output the run's staging folder became. */
+    public Scored movedTo(String finalOutput) {
+      return new Scored(finalOutput, new Path(finalOutput, new Path(scoredDir).getName()).toString(), rowsIn,
+          quarantined, quarantineReasons, excluded, excludedReasons, label);
+    }
+
     /** Quarantined while reading the benchmark plus quarantined by the label job. */
     public long quarantinedTotal() {
       return quarantined + label.rowsQuarantined();
@@ -94,7 +100,7 @@ public final class BenchmarkScoring {
             + new Path(out, QUARANTINE_DIR) + ")");
       }
       String scoredDir = new Path(out, scoredName).toString();
-      LabelSummary label = LabelJob.run(spark, o.scoring(rowsDir, scoredDir));
+      LabelSummary label = LabelJob.runGuarded(spark, o.scoring(rowsDir, scoredDir)); // under the caller's guard
       if (label.rowsIn() != ok || rowsIn != label.rowsLabeled() + label.rowsQuarantined() + quarantined + excluded) {
         throw new ConservationException("Cannot finish: benchmark rows = " + rowsIn + " but scored + quarantined + "
             + "excluded = " + label.rowsLabeled() + " + " + (quarantined + label.rowsQuarantined()) + " + " + excluded

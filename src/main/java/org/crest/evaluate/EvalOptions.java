@@ -22,4 +22,21 @@ public record EvalOptions(BenchmarkOptions bench, String output, boolean overwri
     return label.toBuilder().inputs(List.of(input)).output(scored).format(InputFormat.PARQUET)
         .textCol(BenchmarkRows.TEXT).messagesCol(null).roles(Set.of()).overwrite(false).detectLanguage(false).build();
   }
+
+  /** The same options, writing into {@code dir} (the output's staging folder). */
+  EvalOptions writingTo(String dir) {
+    return new EvalOptions(bench, dir, overwrite, model, unsafeLabel, threshold, maxTokens, windowStride, batchTokens,
+        maxBatchSize, device, repartition);
+  }
+
+  /** What a run reads, for the output's overlap check: the benchmark, --language-groups, the model folder. */
+  java.util.List<org.crest.spark.OutputGuard.Input> reads() {
+    java.util.List<org.crest.spark.OutputGuard.Input> in =
+        new java.util.ArrayList<>(org.crest.spark.OutputGuard.Input.of("--input", bench.inputs()));
+    if (bench.languageGroups() != null) {
+      in.add(new org.crest.spark.OutputGuard.Input("--language-groups", bench.languageGroups()));
+    }
+    in.addAll(org.crest.spark.OutputGuard.Input.ifLocalFolder("--model", model));
+    return in;
+  }
 }

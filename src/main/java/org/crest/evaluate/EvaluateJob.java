@@ -1,6 +1,7 @@
 package org.crest.evaluate;
 
 import org.crest.spark.JobSupport;
+import org.crest.spark.OutputGuard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -57,7 +58,20 @@ public final class EvaluateJob {
     }
   }
 
+  /**
+   * Runs the job under {@link OutputGuard}: no overlap with the input, a lock on the output, and (local files, HDFS)
+   * a staging folder that replaces the output only when the run is complete.
+   */
   public static Result run(SparkSession spark, EvalOptions o) {
+    try (OutputGuard guard = OutputGuard.claim(spark, "evaluate", o.output(), o.overwrite(), o.reads())) {
+      Result r = guard.run(() -> evaluate(spark, o.writingTo(guard.writePath())));
+      guard.commit();
+      return new Result(r.scored().movedTo(o.output()), r.modelName(), r.paperModel(), r.threshold(), r.metrics(),
+          r.averages(), r.sweeps());
+    }
+  }
+
+  private static Result evaluate(SparkSession spark, EvalOptions o) {
     BenchmarkScoring.Scored s = BenchmarkScoring.run(spark, o, SCORED_DIR, "evaluate");
     spark.sparkContext().setJobDescription("crest evaluate: metrics");
     Dataset<Row> scored = spark.read().parquet(s.scoredDir());

@@ -4,6 +4,7 @@ import org.crest.Columns;
 
 import org.crest.label.LabelJob;
 import org.crest.spark.JobSupport;
+import org.crest.spark.OutputGuard;
 import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -51,7 +52,19 @@ public final class RelabelJob {
     }
   }
 
+  /**
+   * Runs the job under {@link OutputGuard}: no overlap with the input, a lock on the output, and (local files, HDFS)
+   * a staging folder that replaces the output only when the run is complete.
+   */
   public static Result run(SparkSession spark, EvalOptions o) {
+    try (OutputGuard guard = OutputGuard.claim(spark, "relabel", o.output(), o.overwrite(), o.reads())) {
+      Result r = guard.run(() -> relabel(spark, o.writingTo(guard.writePath())));
+      guard.commit();
+      return new Result(r.scored().movedTo(o.output()), r.rates());
+    }
+  }
+
+  private static Result relabel(SparkSession spark, EvalOptions o) {
     BenchmarkScoring.Scored s = BenchmarkScoring.run(spark, o, SCORED_DIR, "relabel");
     spark.sparkContext().setJobDescription("crest relabel: agreement");
     Dataset<Row> rows = spark.read().parquet(s.scoredDir())

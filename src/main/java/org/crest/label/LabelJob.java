@@ -8,6 +8,7 @@ import org.crest.io.Units;
 import org.crest.label.resume.ResumableLabel;
 import org.crest.langid.DetectLanguage;
 import org.crest.spark.JobSupport;
+import org.crest.spark.OutputGuard;
 import org.crest.spark.S3Committers;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -53,42 +54,47 @@ public final class LabelJob {
 
   private LabelJob() {}
 
-  /** Runs the job; an input file Spark cannot read comes out as a BadInputException naming it. */
+  /**
+   * Runs the job; an input file Spark cannot read comes out as a BadInputException naming it. The output is
+   * guarded by {@link OutputGuard}: no overlap with the input, a lock, and (local files, HDFS) written into a staging
+   * folder that replaces the output only when complete, so a failed run leaves the previous output as it was.
+   */
   public static LabelSummary run(SparkSession spark, LabelOptions o) {
+    long t0 = System.nanoTime();
+    String startedAt = Instant.now().toString();
     // s3a:// output goes through the S3A committers (docs/S3.md); other outputs are left as they are
-    try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output())) {
-      return ReadFailures.translating(() -> label(spark, o));
+    try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output());
+        OutputGuard guard = OutputGuard.claim(spark, "label", o.output(), o.overwrite(), reads(o))) {
+      LabelSummary s;
+      try {
+        s = guard.run(() -> ReadFailures.translating(
+            () -> run(spark, o, guard.writePath(), resolveModel(o), t0, startedAt)));
+      } catch (ConservationException e) {
+        guard.commit(); // its output and summary stay for inspection
+        throw e;
+      }
+      guard.commit();
+      return s;
     }
   }
 
-  private static LabelSummary label(SparkSession spark, LabelOptions o) {
+  /**
+   * The same run without a guard of its own, for a job that holds the {@link OutputGuard} of the folder
+   * {@code o.output()} lies in (evaluate and relabel score into their staging folder).
+   */
+  public static LabelSummary runGuarded(SparkSession spark, LabelOptions o) {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
-    Path out = new Path(o.output());
-    FileSystem fs = JobSupport.fileSystem(spark, out);
-    boolean fresh;
-    try {
-      fresh = !fs.exists(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot check output " + out, e);
+    try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output())) {
+      return ReadFailures.translating(() -> run(spark, o, o.output(), resolveModel(o), t0, startedAt));
     }
-    try {
-      return run(spark, o, resolveModel(o), t0, startedAt);
-    } catch (ConservationException e) {
-      throw e; // its output and summary stay for inspection
-    } catch (Exception | Error e) { // Spark's exceptions are checked ones that Scala throws undeclared
-      if (fresh) {
-        // a failed run leaves no half-written output behind, so the same command can simply run again
-        try {
-          if (fs.exists(out) && fs.delete(out, true)) {
-            LOG.warn("Removed the partial output {} of the failed run", out);
-          }
-        } catch (IOException cleanup) {
-          e.addSuppressed(cleanup);
-        }
-      }
-      throw e;
-    }
+  }
+
+  /** What a label run reads: the inputs, and the model folder when it is one. */
+  static List<OutputGuard.Input> reads(LabelOptions o) {
+    List<OutputGuard.Input> in = new java.util.ArrayList<>(OutputGuard.Input.of("--input", o.inputs()));
+    in.addAll(OutputGuard.Input.ifLocalFolder("--model", o.model()));
+    return in;
   }
 
   /** The bundle {@code --model} names, with a WARN when it is the demo model. */
@@ -106,16 +112,18 @@ public final class LabelJob {
    * dt= partition, so the model is resolved and hashed once per run).
    */
   public static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle) {
-    return run(spark, o, bundle, System.nanoTime(), Instant.now().toString());
+    return run(spark, o, o.output(), bundle, System.nanoTime(), Instant.now().toString());
   }
 
-  private static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle, long t0, String startedAt) {
+  /** One run that writes into {@code writeTo} (the output, or its staging folder); the summary names the output. */
+  private static LabelSummary run(SparkSession spark, LabelOptions o, String writeTo, ModelBundle bundle, long t0,
+      String startedAt) {
     int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
     ScoringSettings settings = new ScoringSettings(o.maxTokens(), o.windowStride(), o.batchTokens(),
         o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()), unsafeIndex, o.threshold());
 
-    Path out = new Path(o.output());
-    FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), false);
+    Path out = new Path(writeTo);
+    FileSystem fs = JobSupport.claimOutput(spark, writeTo, o.overwrite(), false);
 
     String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));
@@ -143,7 +151,7 @@ public final class LabelJob {
       scored = scored.withColumn(Columns.LANG_COL, udf(new DetectLanguage(), DataTypes.StringType)
           .apply(scored.col(units.textColumn())));
     }
-    scored.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(o.output());
+    scored.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(writeTo);
     double labelSeconds = (System.nanoTime() - tl) / 1e9;
 
     spark.sparkContext().setJobDescription("crest label: quarantine");
@@ -159,7 +167,7 @@ public final class LabelJob {
 
     spark.sparkContext().setJobDescription("crest label: count input and check conservation");
     long rowsIn = unitRows.count();
-    Row agg = spark.read().parquet(o.output())
+    Row agg = spark.read().parquet(writeTo)
         .agg(count(lit(1)), sum(when(col(Columns.LABEL_COL).equalTo("unsafe"), 1).otherwise(0)),
             sum(col(Columns.WINDOWS_COL).cast(DataTypes.LongType)), sum(col(Columns.TOKENS_COL).cast(DataTypes.LongType)))
         .first();
@@ -182,7 +190,7 @@ public final class LabelJob {
     if (o.detectLanguage()) {
       spark.sparkContext().setJobDescription("crest label: count languages");
       languages = new TreeMap<>();
-      for (Row r : spark.read().parquet(o.output()).groupBy(Columns.LANG_COL).count().collectAsList()) {
+      for (Row r : spark.read().parquet(writeTo).groupBy(Columns.LANG_COL).count().collectAsList()) {
         languages.put(r.isNullAt(0) ? DetectLanguage.UNDETERMINED : r.getString(0), r.getLong(1));
       }
     }
@@ -209,10 +217,11 @@ public final class LabelJob {
     writeSummary(fs, new Path(out, Columns.SUMMARY_FILE), summary);
     if (!conserved) {
       throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "
-          + labeled + " + " + quarantined + " = " + (labeled + quarantined) + "; see " + new Path(out, Columns.SUMMARY_FILE));
+          + labeled + " + " + quarantined + " = " + (labeled + quarantined) + "; see "
+          + new Path(o.output(), Columns.SUMMARY_FILE));
     }
     LOG.info("Labeled {} rows ({} unsafe), quarantined {} {}, in {} s; summary at {}", labeled, unsafe, quarantined,
-        reasons, round(elapsed), new Path(out, Columns.SUMMARY_FILE));
+        reasons, round(elapsed), new Path(o.output(), Columns.SUMMARY_FILE));
     return summary;
   }
 

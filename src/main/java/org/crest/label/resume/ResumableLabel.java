@@ -9,6 +9,7 @@ import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
 import org.crest.label.ScoringSettings;
 import org.crest.spark.JobSupport;
+import org.crest.spark.OutputGuard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,7 +79,19 @@ public final class ResumableLabel {
       Path root,
       FileSystem inFs, Path out, FileSystem fs, Path staging, ModelBundle bundle, Map<String, String> settings) {}
 
+  /**
+   * Runs under the output's lock ({@link OutputGuard}): a second run on the same output is refused before it
+   * touches anything (it would otherwise clean this run's staging folder), and so is an output that overlaps the
+   * input.
+   */
   public static ResumeSummary run(SparkSession spark, LabelOptions o, Options r) {
+    try (OutputGuard guard = OutputGuard.lock(spark, "label --resume", o.output(),
+        OutputGuard.Input.of("--input", o.inputs()))) {
+      return guard.run(() -> runLocked(spark, o, r));
+    }
+  }
+
+  private static ResumeSummary runLocked(SparkSession spark, LabelOptions o, Options r) {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
     if (o.inputs().size() != 1) {
