@@ -25,8 +25,7 @@ public record EvalOptions(BenchmarkOptions bench, String output, boolean overwri
 
   /** The same options, writing into {@code dir} (the output's staging folder). */
   EvalOptions writingTo(String dir) {
-    return new EvalOptions(bench, dir, overwrite, model, unsafeLabel, threshold, maxTokens, windowStride, batchTokens,
-        maxBatchSize, device, repartition);
+    return new EvalOptions(bench, dir, overwrite, label);
   }
 
   /** What a run reads, for the output's overlap check: the benchmark, --language-groups, the model folder. */
@@ -36,7 +35,7 @@ public record EvalOptions(BenchmarkOptions bench, String output, boolean overwri
     if (bench.languageGroups() != null) {
       in.add(new org.crest.spark.OutputGuard.Input("--language-groups", bench.languageGroups()));
     }
-    in.addAll(org.crest.spark.OutputGuard.Input.ifLocalFolder("--model", model));
+    in.addAll(org.crest.spark.OutputGuard.Input.ifLocalFolder("--model", label.model()));
     return in;
   }
 }

@@ -127,14 +127,15 @@ class OutputSafetyTest {
     assertThatThrownBy(() -> ResumableLabel.run(spark, label(in.toString(), in.resolve("_out").toString(), true),
         new ResumableLabel.Options(true, List.of())))
         .isInstanceOf(UsageException.class).hasMessageContaining("lies inside --input " + in);
-    assertThatThrownBy(() -> ClusterJob.run(spark, new ClusterOptions(List.of(in.toString()), root.toString(),
-        InputFormat.AUTO, "text", "lang", "demo-embedder", 2, 2, 4, 1, 1L, 10, ClusterOptions.Level.LANGUAGE, 0, 0,
-        128, 4096, 64, 1024, Device.CPU, 0, true, "test")))
+    assertThatThrownBy(() -> ClusterJob.run(spark, ClusterOptions.builder().inputs(List.of(in.toString()))
+        .output(root.toString()).embedder("demo-embedder").k(2).kMin(2).kMax(4).seeds(1).seed(1L).maxIter(10)
+        .twoRepresentativesFrom(0).maxTokens(128).chunkRows(1024).device(Device.CPU).overwrite(true).commandLine("test")
+        .build()))
         .isInstanceOf(UsageException.class).hasMessageContaining("--output " + root + " contains --input " + in);
     BenchmarkOptions bench = new BenchmarkOptions(List.of(in.resolve("a.jsonl").toString()), InputFormat.AUTO,
         Preset.GENERIC, null, null, null, null, Map.of(), null);
-    EvalOptions eval = new EvalOptions(bench, in.toString(), true, "demo", null, 0.5, 512, 256, 4096, 64, Device.CPU,
-        0);
+    EvalOptions eval = new EvalOptions(bench, in.toString(), true,
+        LabelOptions.builder().model("demo").threshold(0.5).device(Device.CPU).build());
     assertThatThrownBy(() -> EvaluateJob.run(spark, eval))
         .isInstanceOf(UsageException.class).hasMessageContaining("--output " + in + " contains --input " + in);
     assertThatThrownBy(() -> RelabelJob.run(spark, eval))
