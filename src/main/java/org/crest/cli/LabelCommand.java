@@ -232,7 +232,8 @@ public final class LabelCommand implements Callable<Integer> {
     }
     org.crest.report.ReportOptions ro = org.crest.report.ReportOptions.defaults(o.output());
     org.crest.report.AuditReport r = org.crest.report.ReportFiles.run(spark, ro);
-    return ReportCommand.print(r, org.crest.report.ReportFiles.folder(ro), failOnAlert);
+    return ReportCommand.print(new java.io.PrintWriter(System.out, true), r, org.crest.report.ReportFiles.folder(ro),
+        failOnAlert);
   }
 
   private static void printResume(ResumeSummary s) {

@@ -84,32 +84,39 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Print stack traces of failures.")
   boolean verbose;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     ReportOptions o = new ReportOptions(input, output, baselineDays, top, redact, langCol, textCol, alertThreshold);
-    SparkSession spark = SparkSessions.create("crest report", master, conf, verbose);
+    // a session that was there before (a notebook's, a test's) is used and left running
+    boolean own = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = SparkSessions.create("crest report", master, conf, o.output(), verbose);
     try {
       AuditReport r = ReportFiles.run(spark, o);
-      return print(r, ReportFiles.folder(o), failOnAlert);
+      return print(spec.commandLine().getOut(), r, ReportFiles.folder(o), failOnAlert);
     } finally {
-      spark.stop();
+      if (own) {
+        spark.stop();
+      }
     }
   }
 
   /** Prints the report's headline and where it is; the exit code for --fail-on-alert. */
-  static int print(AuditReport r, String folder, boolean failOnAlert) {
+  static int print(java.io.PrintWriter out, AuditReport r, String folder, boolean failOnAlert) {
     AuditReport.Totals t = r.totals();
-    System.out.printf("crest report: %d records in, %d labeled, %d unsafe (%s), %d quarantined; %d alert(s)%n",
+    out.printf("crest report: %d records in, %d labeled, %d unsafe (%s), %d quarantined; %d alert(s)%n",
         t.rowsIn(), t.rowsLabeled(), t.unsafe(), t.unsafeRate() == null ? "-"
             : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * t.unsafeRate()), t.rowsQuarantined(),
         r.alerts().size());
     for (AuditReport.Alert a : r.alerts()) {
-      System.out.println("  ALERT " + a.message());
+      out.println("  ALERT " + a.message());
     }
     for (String c : r.checks()) {
-      System.out.println("  CHECK " + c);
+      out.println("  CHECK " + c);
     }
-    System.out.printf("  report %s/%s (also report.md, report.json, alerts.json)%n", folder, ReportFiles.HTML);
+    out.printf("  report %s/%s (also report.md, report.json, alerts.json)%n", folder, ReportFiles.HTML);
+    out.flush();
     return failOnAlert && !r.alerts().isEmpty() ? EXIT_ALERT : 0;
   }
 }

@@ -39,6 +39,9 @@ public final class ReportFiles {
   public static void write(SparkSession spark, AuditReport r, String folder) {
     Path dir = new Path(folder);
     FileSystem fs = JobSupport.fileSystem(spark, dir);
+    if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+      fs = local.getRaw(); // no .crc files next to a page people open and mail
+    }
     try {
       Map<String, Object> alerts = new LinkedHashMap<>();
       alerts.put("generated_at", r.generatedAt());

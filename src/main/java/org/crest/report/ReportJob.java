@@ -194,16 +194,8 @@ public final class ReportJob {
           langKey.as("l"));
       String view = "crest_report_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
       base.createOrReplaceTempView(view);
-      List<String> sets = new ArrayList<>(List.of("(b)", "()"));
-      if (partitioned) {
-        sets.add("(d)");
-      }
-      if (lang != null) {
-        sets.add("(c)");
-      }
-      if (roleCol != null) {
-        sets.add("(r)");
-      }
+      // every column in a set (grouping() needs it); those without data are one constant null group, ignored below
+      List<String> sets = List.of("(d)", "(c)", "(r)", "(b)", "()");
       spark.sparkContext().setJobDescription("crest report: counts per day, cluster, role, score bin");
       List<Row> rows;
       try {
@@ -219,11 +211,17 @@ public final class ReportJob {
         boolean gr = r.getByte(6) == 0;
         boolean gb = r.getByte(7) == 0;
         if (gd) {
-          byDay.put(r.getString(0), nk);
+          if (partitioned) {
+            byDay.put(r.getString(0), nk);
+          }
         } else if (gc) {
-          byCluster.put(r.getString(1), nk);
+          if (lang != null) {
+            byCluster.put(r.getString(1), nk);
+          }
         } else if (gr) {
-          byRole.put(r.getString(2), nk);
+          if (roleCol != null) {
+            byRole.put(r.getString(2), nk);
+          }
         } else if (gb) {
           bins[r.getInt(3)] = nk;
         } else {

@@ -50,7 +50,7 @@ public final class Text {
         b.append(" \u23CE ");
       } else if (c == '\t') {
         b.append(' ');
-      } else if ("\\`*_{}[]()#+-.!|~".indexOf(c) >= 0) {
+      } else if ("\\`*_[]|~".indexOf(c) >= 0) {
         b.append('\\').append(c);
       } else {
         b.append(c);
