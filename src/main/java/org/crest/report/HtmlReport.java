@@ -66,7 +66,7 @@ public final class HtmlReport {
       b.append("</ul></div>\n");
     }
     if (!r.checks().isEmpty()) {
-      b.append("<div class=\"warn\"><b>Checks that failed</b><ul>\n");
+      b.append("<div class=\"warn\"><b>Needs attention</b><ul>\n");
       for (String c : r.checks()) {
         b.append("<li>").append(html(c)).append("</li>\n");
       }

@@ -33,7 +33,7 @@ public final class MarkdownReport {
       b.append('\n');
     }
     if (!r.checks().isEmpty()) {
-      b.append("## Checks that failed\n\n");
+      b.append("## Needs attention\n\n");
       for (String c : r.checks()) {
         b.append("- ").append(md(c)).append('\n');
       }

@@ -419,8 +419,9 @@ public final class ReportJob {
     if (alert) {
       alerts.add(new Alert(kind, g.key(), g.rows(), g.unsafe(), g.rate(), g.ciLow(), g.ciHigh(), round(b.median()),
           round(b.spread()), round(z), o.alertThreshold(), String.format(java.util.Locale.ROOT,
-              "%s %s: unsafe rate %.2f%% (%d of %d, 95%% CI %.2f-%.2f%%) is %.1f standard deviations above the "
-                  + "baseline %.2f%% (median of %s; spread %.2f%%)", kind, g.key(), 100 * g.rate(), g.unsafe(),
+              "%s: unsafe rate %.2f%% (%d of %d, 95%% CI %.2f-%.2f%%) is %.1f standard deviations above the "
+                  + "baseline %.2f%% (median of %s; spread %.2f%%)", g.key().startsWith(kind) ? g.key()
+                  : kind + " " + g.key(), 100 * g.rate(), g.unsafe(),
               g.rows(), 100 * g.ciLow(), 100 * g.ciHigh(), z, 100 * b.median(), peers, 100 * b.spread())));
     }
     return out;

@@ -182,6 +182,16 @@ class ReportCommandTest {
   }
 
   @Test
+  void labelHasTheReportHook() {
+    String[] r = InProcessCli.run("label", "--help");
+    assertThat(r[1]).contains("--report").contains("--fail-on-alert").contains("_crest_report");
+    r = InProcessCli.run("label", "--input", "x.jsonl", "--output", "y", "--fail-on-alert");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("--fail-on-alert without --report");
+    assertThat(InProcessCli.run("--help")[1]).contains("report");
+  }
+
+  @Test
   void wrongOptionsAreRefusedWithExit2() {
     String[] r = InProcessCli.run("report", "--input", root.toString(), "--lang-col", "nope");
     assertThat(r[0]).isEqualTo("2");

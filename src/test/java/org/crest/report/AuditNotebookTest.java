@@ -24,11 +24,13 @@ class AuditNotebookTest {
     String nb = Files.readString(Path.of("notebooks/audit.py"));
     assertThat(nb).startsWith("# Databricks notebook source\n").contains("\n# COMMAND ----------\n")
         .contains("dbutils.widgets.text(\"output\"").contains("displayHTML(");
-    Matcher m = CALL.matcher(nb);
+    // code only: comment lines (and # MAGIC markdown) may name what is not there yet, such as issue 10's CrestLabeler
+    String code = nb.lines().filter(l -> !l.strip().startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
+    Matcher m = CALL.matcher(code);
     int calls = 0;
     while (m.find()) {
       String name = m.group(1);
-      int args = arity(nb, m.end());
+      int args = arity(code, m.end());
       calls++;
       Class<?> c = load(name);
       if (c != null) {
