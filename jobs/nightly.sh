@@ -11,8 +11,12 @@
 # default: embedded local[*]); CREST_LOOKBACK_DAYS (default 1: yesterday only); CREST_DT (a day or FROM..TO,
 # overrides the computed days, e.g. for a backfill); CREST_LABEL_ARGS (more label options, e.g.
 # "--messages-col messages --roles user,assistant"); CREST_LOCK (lock file, default /tmp/crest-nightly.lock).
+# The run ends with the audit report (label --report): CREST_OUTPUT/_crest_report/report.html (one self-contained
+# page to open or mail), report.md, report.json and alerts.json over every committed day (docs/REPORT.md).
+# CREST_FAIL_ON_ALERT=1 makes an alert (an unusual day, language or cluster) exit with 4, for paging.
 # Exit code: the job's (0 done, 1 the job failed, 2 the command line or its input is wrong, e.g. yesterday's
-# partition is missing), or 75 when another run still holds the lock. Re-running after a failure is always safe.
+# partition is missing, 4 an alert with CREST_FAIL_ON_ALERT=1), or 75 when another run still holds the lock.
+# Re-running after a failure is always safe.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 : "${CREST_INPUT:?set CREST_INPUT, the folder of dt=YYYY-MM-DD partitions, e.g. s3a://bucket/chat-logs}"
@@ -35,7 +39,8 @@ if ! flock -n 9; then
 fi
 
 echo "crest nightly: $(date -u +%FT%TZ) label --resume --dt $days, $CREST_INPUT -> $CREST_OUTPUT"
-args=(label --resume --input "$CREST_INPUT" --output "$CREST_OUTPUT" --model "$CREST_MODEL" --dt "$days")
+args=(label --resume --report --input "$CREST_INPUT" --output "$CREST_OUTPUT" --model "$CREST_MODEL" --dt "$days")
+[ "${CREST_FAIL_ON_ALERT:-0}" = 1 ] && args+=(--fail-on-alert)
 [ -n "${CREST_MASTER:-}" ] && args+=(--master "$CREST_MASTER")
 # shellcheck disable=SC2206
 [ -n "${CREST_LABEL_ARGS:-}" ] && args+=(${CREST_LABEL_ARGS})

@@ -4,6 +4,8 @@ package org.crest;
 public final class Columns {
   public static final String QUARANTINE_DIR = "_quarantine";
   public static final String SUMMARY_FILE = "_crest_summary.json";
+  /** {@code label --report}: report.html, report.md, report.json and alerts.json (org.crest.report). */
+  public static final String REPORT_DIR = "_crest_report";
   public static final String SCORE_COL = "crest_score";
   public static final String LABEL_COL = "crest_label";
   public static final String WINDOWS_COL = "crest_windows";

@@ -19,11 +19,12 @@ import picocli.CommandLine.Command;
         "",
         "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with "
             + "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
-    subcommands = {LabelCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
+    subcommands = {LabelCommand.class, ReportCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
         ModelCommand.class, org.crest.cli.bench.BenchCommand.class, org.crest.cli.bench.MemoryBenchCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong (a refusal that "
         + "names the file and the problem), 3 done but corrupt input files were skipped as asked "
-        + "(--skip-corrupt-files): their rows are missing; they are listed in the summary's skipped_files."})
+        + "(--skip-corrupt-files): their rows are missing; they are listed in the summary's skipped_files; 4 an alert with "
+        + "--fail-on-alert (report, label --report)."})
 public final class CrestCommand implements Runnable {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_USAGE = 2;

@@ -111,6 +111,16 @@ public final class LabelCommand implements Callable<Integer> {
           + "--conf spark.sql.files.ignoreCorruptFiles=true (Spark itself is never left to drop files unsaid).")
   boolean skipCorruptFiles;
 
+  @Option(names = "--report",
+      description = "At the end of the run, write the audit report (report.html, report.md, report.json, "
+          + "alerts.json) into OUTPUT/_crest_report/, as crest report --input OUTPUT does. See docs/REPORT.md.")
+  boolean report;
+
+  @Option(names = "--fail-on-alert",
+      description = "With --report: exit with code 4 when the report raises an alert (a day, language or cluster "
+          + "with an unusual unsafe rate).")
+  boolean failOnAlert;
+
   @Option(names = "--s3-committer", paramLabel = "NAME",
       description = "For s3a:// output: the S3A committer, magic (default), directory, partitioned or file (the "
           + "unsafe rename committer). Same as --conf spark.hadoop.fs.s3a.committer.name=NAME and wins over it; "
@@ -122,6 +132,9 @@ public final class LabelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     LabelOptions o = options();
+    if (failOnAlert && !report) {
+      throw new org.crest.UsageException("Cannot use --fail-on-alert without --report");
+    }
     if (!resume && !dates.isEmpty()) {
       throw new org.crest.UsageException("Cannot use --dt without --resume: --dt picks dt= partitions of a "
           + "date-partitioned --input");
@@ -135,7 +148,7 @@ public final class LabelCommand implements Callable<Integer> {
     try {
       if (resume) {
         printResume(ResumableLabel.run(session, o, new ResumableLabel.Options(o.overwrite(), dates)));
-        return 0;
+        return report(session, o);
       }
       LabelSummary s = LabelJob.run(session, o);
       System.out.printf("crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
@@ -151,10 +164,21 @@ public final class LabelCommand implements Callable<Integer> {
         System.out.printf("  skipped %d corrupt input file(s) as asked, their rows are not counted: see skipped_files "
             + "in the summary%n", s.skippedFiles().size());
       }
-      return 0;
+      return report(session, o);
     } finally {
       session.stop();
     }
+  }
+
+  /** With --report: the audit report of the output just written (org.crest.report), else 0. */
+  private int report(SparkSession spark, LabelOptions o) {
+    if (!report) {
+      return 0;
+    }
+    org.crest.report.ReportOptions ro = org.crest.report.ReportOptions.defaults(o.output());
+    org.crest.report.AuditReport r = org.crest.report.ReportFiles.run(spark, ro);
+    return ReportCommand.print(new java.io.PrintWriter(System.out, true), r, org.crest.report.ReportFiles.folder(ro),
+        failOnAlert);
   }
 
   private static void printResume(ResumeSummary s) {

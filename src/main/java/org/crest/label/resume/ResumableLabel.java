@@ -351,6 +351,7 @@ public final class ResumableLabel {
       for (FileStatus c : fs.listStatus(out)) {
         String name = c.getPath().getName();
         boolean ours = name.startsWith(".") || name.equals(STAGING_DIR) || name.equals(Columns.SUMMARY_FILE)
+            || name.equals(Columns.REPORT_DIR)
             || (c.isDirectory() && DT.matcher(name).matches());
         if (!ours) {
           foreign.add(name);
