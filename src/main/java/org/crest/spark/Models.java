@@ -1,0 +1,24 @@
+package org.crest.spark;
+
+import org.apache.spark.sql.SparkSession;
+import org.crest.inference.ModelBundle;
+import org.crest.model.ModelResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Driver side: a {@code --model} value to a local bundle, with the session's Hadoop settings for remote ones. */
+public final class Models {
+  private static final Logger LOG = LoggerFactory.getLogger(Models.class);
+
+  private Models() {}
+
+  /** The bundle {@code spec} names, with a WARN when it is the demo model. */
+  public static ModelBundle resolve(SparkSession spark, String spec) {
+    ModelBundle bundle = ModelResolver.resolve(spec);
+    if (bundle.isDemo()) {
+      LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
+          + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
+    }
+    return bundle;
+  }
+}
