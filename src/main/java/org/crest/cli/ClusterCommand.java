@@ -175,7 +175,7 @@ public final class ClusterCommand implements Callable<Integer> {
           s.embedderIsDemo() ? " (demo: clusters mean nothing)" : "", s.output());
       return 0;
     } finally {
-      spark.stop();
+      SparkSessions.release(spark);
     }
   }
 

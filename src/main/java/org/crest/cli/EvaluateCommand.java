@@ -65,7 +65,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       System.out.printf("  report %s/%s%n", o.output(), EvaluateJob.REPORT_MD);
       return 0;
     } finally {
-      spark.stop();
+      SparkSessions.release(spark);
     }
   }
 }

@@ -208,7 +208,7 @@ public final class LabelCommand implements Callable<Integer> {
       }
       return 0;
     } finally {
-      spark.stop();
+      SparkSessions.release(spark);
     }
   }
 

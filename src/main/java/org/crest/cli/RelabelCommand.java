@@ -46,7 +46,7 @@ public final class RelabelCommand implements Callable<Integer> {
           RelabelJob.DISAGREEMENTS_DIR, o.output(), RelabelJob.DISAGREEMENTS_CSV);
       return 0;
     } finally {
-      spark.stop();
+      SparkSessions.release(spark);
     }
   }
 }
