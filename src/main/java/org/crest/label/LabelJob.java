@@ -71,7 +71,7 @@ public final class LabelJob {
       throw new UncheckedIOException("Cannot check output " + out, e);
     }
     try {
-      return run(spark, o, resolveModel(o), t0, startedAt);
+      return run(spark, o, resolveModel(spark, o), t0, startedAt);
     } catch (ConservationException e) {
       throw e; // its output and summary stay for inspection
     } catch (Exception | Error e) { // Spark's exceptions are checked ones that Scala throws undeclared
@@ -89,14 +89,12 @@ public final class LabelJob {
     }
   }
 
-  /** The bundle {@code --model} names, with a WARN when it is the demo model. */
-  public static ModelBundle resolveModel(LabelOptions o) {
-    ModelBundle bundle = ModelResolver.resolve(o.model());
-    if (bundle.isDemo()) {
-      LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
-          + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
-    }
-    return bundle;
+  /**
+   * The bundle {@code --model} names, with a WARN when it is the demo model; a remote one is fetched with the
+   * session's Hadoop settings (org.crest.spark.Models).
+   */
+  public static ModelBundle resolveModel(SparkSession spark, LabelOptions o) {
+    return org.crest.spark.Models.resolve(spark, o.model());
   }
 
   /**

@@ -3,6 +3,7 @@ package org.crest.spark;
 import org.apache.spark.sql.SparkSession;
 import org.crest.inference.ModelBundle;
 import org.crest.model.ModelResolver;
+import org.crest.model.RemoteBundles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,9 @@ public final class Models {
 
   /** The bundle {@code spec} names, with a WARN when it is the demo model. */
   public static ModelBundle resolve(SparkSession spark, String spec) {
-    ModelBundle bundle = ModelResolver.resolve(spec);
+    ModelBundle bundle = RemoteBundles.handles(spec)
+        ? RemoteBundles.fetch(spec, spark.sparkContext().hadoopConfiguration()) // the session's s3a settings
+        : ModelResolver.resolve(spec);
     if (bundle.isDemo()) {
       LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
           + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
