@@ -114,6 +114,7 @@ public final class LabelJob {
     FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), false);
 
     String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
+    spark.sparkContext().setJobDescription("crest label: read and check " + o.inputs());
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));
     Units units = o.messagesCol() == null ? Units.flat(source, o.textCol())
         : Units.messages(source, o.messagesCol(), o.roles());
@@ -132,7 +133,8 @@ public final class LabelJob {
     ScorePartition.Metrics metrics = new ScorePartition.Metrics(spark.sparkContext());
     ScorePartition scorer = new ScorePartition(bundle, JobSupport.ship(spark, bundle), settings,
         good.schema().fieldIndex(units.textColumn()), metrics);
-    spark.sparkContext().setJobDescription("crest label: score " + o.inputs() + " with " + bundle.id());
+    spark.sparkContext().setJobDescription("crest label: score " + source.files().size() + " file(s) with "
+        + bundle.id() + " and write " + o.output());
     long tl = System.nanoTime();
     Dataset<Row> scored = good.mapPartitions(scorer, Encoders.row(outSchema));
     if (o.detectLanguage()) {
@@ -142,7 +144,7 @@ public final class LabelJob {
     scored.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(o.output());
     double labelSeconds = (System.nanoTime() - tl) / 1e9;
 
-    spark.sparkContext().setJobDescription("crest label: quarantine");
+    spark.sparkContext().setJobDescription("crest label: write the quarantine");
     String qdir = new Path(out, Columns.QUARANTINE_DIR).toString();
     unitRows.where(col(Columns.ERROR_COL).isNotNull()).write().mode(SaveMode.Overwrite).parquet(qdir);
 

@@ -34,6 +34,13 @@ public final class SparkSessions {
       return borrow(active, master, conf);
     }
     SparkSession spark = create(appName, master, conf, output);
+    if (spark.sparkContext().isLocal()) {
+      // embedded: nobody watches a Spark UI, so say how far the run is (spark.crest.progress.interval, 0 = off)
+      Progress.install(spark, System.err);
+      if (spark.sparkContext().uiWebUrl().isDefined()) {
+        System.err.println("crest: Spark UI at " + spark.sparkContext().uiWebUrl().get());
+      }
+    }
     if (!verbose) {
       org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor",
           org.apache.logging.log4j.Level.OFF);

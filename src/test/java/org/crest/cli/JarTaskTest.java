@@ -58,6 +58,16 @@ class JarTaskTest {
     assertThat(main.split("System\\.exit", -1)).as("one System.exit, in Main.main").hasSize(2);
   }
 
+  @Test
+  void uiFlagTurnsTheSparkUiOn() {
+    LabelCommand cmd = new LabelCommand();
+    new picocli.CommandLine(cmd).parseArgs("--input", "in", "--output", "out", "--ui");
+    assertThat(cmd.sparkConf()).containsEntry("spark.ui.enabled", "true");
+    LabelCommand off = new LabelCommand();
+    new picocli.CommandLine(off).parseArgs("--input", "in", "--output", "out");
+    assertThat(off.sparkConf()).doesNotContainKey("spark.ui.enabled");
+  }
+
   private static SparkSession SparkSessions_active() {
     return org.crest.spark.SparkSessions.active();
   }
