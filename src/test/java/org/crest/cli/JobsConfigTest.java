@@ -92,6 +92,22 @@ class JobsConfigTest {
   }
 
   @Test
+  void emrServerlessAndEksRunsReadTheModelFromS3() throws IOException {
+    for (String[] f : new String[][] {{"jobs/emr-serverless-start-job-run.json", "/jobDriver/sparkSubmit"},
+        {"jobs/emr-eks-start-job-run.json", "/jobDriver/sparkSubmitJobDriver"}}) {
+      JsonNode job = JSON.readTree(Path.of(f[0]).toFile());
+      JsonNode driver = job.at(f[1]);
+      assertThat(driver.get("entryPoint").asText()).as(f[0]).endsWith("crest-spark-cluster.jar");
+      assertThat(driver.get("sparkSubmitParameters").asText()).contains("--class org.crest.cli.Main",
+          "spark.executor.memoryOverhead");
+      assertThat(job.get("executionRoleArn").asText()).contains(":role/");
+      LabelCommand cmd = parse(labelArgs(driver.get("entryPointArguments")));
+      assertThat(cmd.resume).isTrue();
+      assertThat(cmd.model).as("no local disk to copy to: the model comes from S3").startsWith("s3a://");
+    }
+  }
+
+  @Test
   void nightlyScriptUsesOnlyLabelOptionsThatExist() throws IOException {
     String script = Files.readString(Path.of("jobs/nightly.sh"));
     Matcher m = Pattern.compile("args=\\(label ([^)]*)\\)").matcher(script);
