@@ -144,6 +144,25 @@ class CrestLabelerTest {
   }
 
   @Test
+  void sqlFunctionsScoreAsTheTransformer() {
+    CrestFunctions.register(spark, BUNDLE);
+    df.createOrReplaceTempView("crest_sql_rows");
+    Map<String, Row> sql = byId(spark.sql("SELECT id, crest_score(text) AS s, crest_label(text) AS l "
+        + "FROM crest_sql_rows").collectAsList());
+    Map<String, Row> api = byId(new CrestLabeler().setModel(BUNDLE).transform(df).collectAsList());
+    assertThat(sql).hasSize(api.size());
+    api.forEach((id, r) -> {
+      Row s = sql.get(id);
+      if (r.isNullAt(r.fieldIndex(Columns.SCORE_COL))) {
+        assertThat(s.isNullAt(1)).as("%s has no score", id).isTrue();
+      } else {
+        assertThat(s.getDouble(1)).as(id).isCloseTo(r.getDouble(r.fieldIndex(Columns.SCORE_COL)), within(1e-5));
+        assertThat(s.getString(2)).as(id).isEqualTo(r.getString(r.fieldIndex(Columns.LABEL_COL)));
+      }
+    });
+  }
+
+  @Test
   void refusesAMissingOrWrongColumnBeforeScoring() {
     assertThatThrownBy(() -> new CrestLabeler().setTextCol("body").transform(df)).isInstanceOf(UsageException.class)
         .hasMessageContaining("no column 'body'");
