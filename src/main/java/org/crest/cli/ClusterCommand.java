@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -133,7 +134,7 @@ public final class ClusterCommand implements Callable<Integer> {
           s.embedderIsDemo() ? " (demo: clusters mean nothing)" : "", s.output());
       return 0;
     } finally {
-      session.stop();
+      SparkSessions.release(session);
     }
   }
 

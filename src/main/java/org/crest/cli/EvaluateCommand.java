@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.crest.evaluate.EvalOptions;
@@ -67,7 +68,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       System.out.printf("  report %s/%s%n", o.output(), EvaluateJob.REPORT_MD);
       return 0;
     } finally {
-      spark.stop();
+      SparkSessions.release(spark);
     }
   }
 }

@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import org.crest.Columns;
 
 import java.util.ArrayList;
@@ -129,6 +130,10 @@ public final class LabelCommand implements Callable<Integer> {
 
   @Mixin SparkOptions spark;
 
+  @Option(names = "--ui", description = "Embedded runs: turn on the Spark UI (its URL is printed; off by default). "
+      + "A progress line is printed every 30 s either way (--conf spark.crest.progress.interval=10s, 0 = off).")
+  boolean ui;
+
   @Override
   public Integer call() {
     LabelOptions o = options();
@@ -166,7 +171,7 @@ public final class LabelCommand implements Callable<Integer> {
       }
       return report(session, o);
     } finally {
-      session.stop();
+      SparkSessions.release(session);
     }
   }
 
@@ -197,6 +202,9 @@ public final class LabelCommand implements Callable<Integer> {
   /** The --conf settings plus what --s3-committer stands for (the flag wins over a --conf of the same key). */
   Map<String, String> sparkConf() {
     Map<String, String> c = new java.util.LinkedHashMap<>(spark.conf());
+    if (ui) {
+      c.putIfAbsent("spark.ui.enabled", "true");
+    }
     if (s3Committer != null) {
       String name = S3Committers.committer(s3Committer);
       c.remove(S3Committers.COMMITTER_KEY);

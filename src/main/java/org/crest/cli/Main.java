@@ -18,8 +18,13 @@ public final class Main {
    * 3 finished but corrupt input files were skipped as asked (their rows are missing).
    */
   public static int execute(String... args) {
+    return execute(CrestCommand.commandLine(), args);
+  }
+
+  /** As {@link #execute(String...)} with {@code cl} (JarTask's, whose messages it also keeps). */
+  static int execute(picocli.CommandLine cl, String... args) {
     SkippedFiles.clear();
-    int rc = CrestCommand.commandLine().execute(args);
+    int rc = cl.execute(args);
     List<FileProblem> skipped = SkippedFiles.all();
     if (rc == 0 && !skipped.isEmpty()) {
       System.err.println("crest: finished, but " + skipped.size() + " corrupt input file(s) were skipped as asked and "

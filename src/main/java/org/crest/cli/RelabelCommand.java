@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.spark.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.crest.evaluate.EvalOptions;
@@ -48,7 +49,7 @@ public final class RelabelCommand implements Callable<Integer> {
           RelabelJob.DISAGREEMENTS_DIR, o.output(), RelabelJob.DISAGREEMENTS_CSV);
       return 0;
     } finally {
-      spark.stop();
+      SparkSessions.release(spark);
     }
   }
 }

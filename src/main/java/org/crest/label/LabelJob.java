@@ -86,7 +86,7 @@ public final class LabelJob {
     long t0 = System.nanoTime();
     String startedAt = Instant.now().toString();
     try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output())) {
-      return ReadFailures.translating(() -> run(spark, o, o.output(), resolveModel(o), t0, startedAt));
+      return ReadFailures.translating(() -> run(spark, o, o.output(), resolveModel(spark, o), t0, startedAt));
     }
   }
 
@@ -97,14 +97,24 @@ public final class LabelJob {
     return in;
   }
 
-  /** The bundle {@code --model} names, with a WARN when it is the demo model. */
+  /**
+   * The bundle {@code --model} names, checked on the driver (kind, files, finite output) before Spark starts. A
+   * remote bundle (s3a://, hdfs://, dbfs:/, an archive) is left to {@link #resolveModel(SparkSession, LabelOptions)},
+   * which fetches it with the session's Hadoop settings; then this returns null.
+   */
   public static ModelBundle resolveModel(LabelOptions o) {
-    ModelBundle bundle = ModelResolver.resolve(o.model(), ModelSession.Kind.CLASSIFIER);
-    if (bundle.isDemo()) {
-      LOG.warn("Using the bundled demo model {}: a tiny random-weight test fixture, its labels mean nothing. "
-          + "For real labels pass --model DIR with an ONNX export of repelloai/CREST-Base (see README).", bundle.id());
+    if (org.crest.model.RemoteBundles.handles(o.model())) {
+      return null;
     }
-    return bundle;
+    return org.crest.spark.Models.warnIfDemo(ModelResolver.resolve(o.model(), ModelSession.Kind.CLASSIFIER));
+  }
+
+  /**
+   * The bundle {@code --model} names, checked (kind, files, finite output), with a WARN when it is the demo model;
+   * a remote one is fetched with the session's Hadoop settings (org.crest.spark.Models).
+   */
+  public static ModelBundle resolveModel(SparkSession spark, LabelOptions o) {
+    return org.crest.spark.Models.resolve(spark, o.model(), ModelSession.Kind.CLASSIFIER);
   }
 
   /**
@@ -126,6 +136,7 @@ public final class LabelJob {
     FileSystem fs = JobSupport.claimOutput(spark, writeTo, o.overwrite(), false);
 
     String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
+    spark.sparkContext().setJobDescription("crest label: read and check " + o.inputs());
     Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));
     Units units = o.messagesCol() == null ? Units.flat(source, o.textCol())
         : Units.messages(source, o.messagesCol(), o.roles());
@@ -144,7 +155,8 @@ public final class LabelJob {
     ScorePartition.Metrics metrics = new ScorePartition.Metrics(spark.sparkContext());
     ScorePartition scorer = new ScorePartition(bundle, JobSupport.ship(spark, bundle), settings,
         good.schema().fieldIndex(units.textColumn()), metrics);
-    spark.sparkContext().setJobDescription("crest label: score " + o.inputs() + " with " + bundle.id());
+    spark.sparkContext().setJobDescription("crest label: score " + source.files().size() + " file(s) with "
+        + bundle.id() + " and write " + o.output());
     long tl = System.nanoTime();
     Dataset<Row> scored = good.mapPartitions(scorer, Encoders.row(outSchema));
     if (o.detectLanguage()) {
@@ -154,7 +166,7 @@ public final class LabelJob {
     scored.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(writeTo);
     double labelSeconds = (System.nanoTime() - tl) / 1e9;
 
-    spark.sparkContext().setJobDescription("crest label: quarantine");
+    spark.sparkContext().setJobDescription("crest label: write the quarantine");
     String qdir = new Path(out, Columns.QUARANTINE_DIR).toString();
     Dataset<Row> rejected = unitRows.where(col(Columns.ERROR_COL).isNotNull());
     List<Row> nonFinite = nonFiniteRows(bundle, metrics);

@@ -51,7 +51,7 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
    * A chunk also ends once its texts reach this many characters (about 250k tokens), so a partition
    * with many very long texts holds a bounded amount of tokens and windows at a time.
    */
-  static final int MAX_CHUNK_CHARS = 1 << 20;
+  public static final int MAX_CHUNK_CHARS = 1 << 20;
 
   /**
    * A task sends at most this many rows with a non-finite score to the driver for the quarantine; a model that
@@ -135,15 +135,25 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    ModelBundle local = JobSupport.localBundle(bundle, shippedAs);
-    ModelSession session = SessionCache.get(local, ModelSession.Kind.CLASSIFIER, settings.device(),
-        settings.intraOpThreads(), JobSupport.assignedGpu(), () -> metrics.sessions.add(1));
+    Classifier classifier = classifier(bundle, shippedAs, settings, () -> metrics.sessions.add(1));
     SparkEnv env = SparkEnv.get();
     metrics.sessionReports.add((env == null ? "driver" : env.executorId()) + "\t" + ProcessHandle.current().pid()
-        + "\t" + SessionCache.created(local.sha256(), ModelSession.Kind.CLASSIFIER));
-    Classifier classifier = new Classifier(session, settings.windowing(local.bosId(), local.eosId()),
-        settings.batcher(), settings.unsafeIndex());
+        + "\t" + SessionCache.created(bundle.sha256(), ModelSession.Kind.CLASSIFIER));
     return new Chunks(rows, classifier, bundle.id(), Fault.forThisTask(env));
+  }
+
+  /**
+   * Executor side, shared with org.crest.api: the classifier over this JVM's cached session of the bundle (its
+   * SparkFiles copy when {@code shippedAs} is set), on the task's GPU when it has one, with the settings' windows
+   * and length-sorted batches. {@code onSessionCreated} runs when this call had to create the session.
+   */
+  public static Classifier classifier(ModelBundle bundle, String shippedAs, ScoringSettings settings,
+      Runnable onSessionCreated) {
+    ModelBundle local = JobSupport.localBundle(bundle, shippedAs);
+    ModelSession session = SessionCache.get(local, ModelSession.Kind.CLASSIFIER, settings.device(),
+        settings.intraOpThreads(), JobSupport.assignedGpu(), onSessionCreated);
+    return new Classifier(session, settings.windowing(local.bosId(), local.eosId()), settings.batcher(),
+        settings.unsafeIndex());
   }
 
   /** The test hook's fault for this task attempt, or null (see the class comment). */

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * Turns a {@code --model} value into a local {@link ModelBundle}: {@code demo} (the bundled fixture
  * model), {@code hf:ORG/NAME[@REV]} (a Hub checkpoint,
- * pulled and converted once) or a bundle directory on this machine.
+ * pulled and converted once), a bundle directory on this machine, or a bundle folder or archive anywhere Hadoop
+ * reaches ({@link RemoteBundles}).
  */
 public final class ModelResolver {
   public static final String DEMO = "demo";
@@ -46,7 +47,7 @@ public final class ModelResolver {
    * the bundle's files keep their sizes and modification times: the command line checks the model before Spark
    * starts, and the job that resolves it again does not hash and load it twice.
    */
-  static ModelBundle checked(String spec, ModelSession.Kind kind, Supplier<ModelBundle> resolve) {
+  public static ModelBundle checked(String spec, ModelSession.Kind kind, Supplier<ModelBundle> resolve) {
     String key = kind + " " + (spec == null ? "" : spec.trim());
     Checked c = CHECKED.get(key);
     if (c != null && c.files().equals(filesOf(c.bundle().dir()))) {
@@ -87,9 +88,10 @@ public final class ModelResolver {
     if (s.toLowerCase(Locale.ROOT).startsWith("hf:")) {
       return resolveHub(s, null);
     }
-    if (s.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !s.startsWith("file://")) {
-      throw new ModelException("Cannot load model " + s + ": the bundle must be a directory on the driver's local "
-          + "disk (copy it there, e.g. with aws s3 cp --recursive); executors receive it from the driver");
+    if (RemoteBundles.handles(s)) {
+      // s3a://, hdfs://, dbfs:/ ... or an archive: copied to the local cache (jobs pass their session's Hadoop
+      // settings through org.crest.spark.Models; here the defaults: core-site.xml, environment credentials)
+      return RemoteBundles.fetch(s, new org.apache.hadoop.conf.Configuration());
     }
     return ModelBundle.open(Path.of(s.startsWith("file://") ? s.substring("file://".length()) : s));
   }

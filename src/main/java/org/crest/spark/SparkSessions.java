@@ -13,6 +13,8 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
   private static final String ARTIFACT_ISOLATION = "spark.sql.artifact.isolation.enabled";
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SparkSessions.class);
+
   private SparkSessions() {}
 
   /**
@@ -27,7 +29,18 @@ public final class SparkSessions {
   /** As {@link #create(String, String, Map, boolean)}, for a job that writes to {@code output} (may be null). */
   public static SparkSession create(String appName, String master, Map<String, String> conf, String output,
       boolean verbose) {
+    SparkSession active = active();
+    if (active != null) {
+      return borrow(active, master, conf);
+    }
     SparkSession spark = create(appName, master, conf, output);
+    if (spark.sparkContext().isLocal()) {
+      // embedded: nobody watches a Spark UI, so say how far the run is (spark.crest.progress.interval, 0 = off)
+      Progress.install(spark, System.err);
+      if (spark.sparkContext().uiWebUrl().isDefined()) {
+        System.err.println("crest: Spark UI at " + spark.sparkContext().uiWebUrl().get());
+      }
+    }
     if (!verbose) {
       org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.executor.Executor",
           org.apache.logging.log4j.Level.OFF);
@@ -36,6 +49,58 @@ public final class SparkSessions {
             org.apache.logging.log4j.Level.ERROR);
       }
     }
+    return spark;
+  }
+
+  /**
+   * Ends a command's use of {@code spark}: stops a session the command created, and leaves a session it found
+   * running (a notebook's, a Databricks JAR task's) running, with the --conf values it changed restored.
+   */
+  public static void release(SparkSession spark) {
+    Map<String, String> previous = BORROWED.remove(spark);
+    if (previous == null) {
+      spark.stop();
+      return;
+    }
+    previous.forEach((k, v) -> {
+      if (v == null) {
+        spark.conf().unset(k);
+      } else {
+        spark.conf().set(k, v);
+      }
+    });
+  }
+
+  /** The session running in this JVM (the thread's active one, else the default one), or null. */
+  public static SparkSession active() {
+    scala.Option<SparkSession> a = SparkSession.getActiveSession();
+    if (a.isEmpty()) {
+      a = SparkSession.getDefaultSession();
+    }
+    return a.isDefined() && !a.get().sparkContext().isStopped() ? a.get() : null;
+  }
+
+  /** Sessions found running, with the previous values of the settings a command changed on them. */
+  private static final Map<SparkSession, Map<String, String>> BORROWED =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+  private static SparkSession borrow(SparkSession spark, String master, Map<String, String> conf) {
+    if (master != null && !master.equals(spark.sparkContext().master())) {
+      LOG.warn("Using the running SparkSession (master {}); --master {} is ignored", spark.sparkContext().master(),
+          master);
+    }
+    Map<String, String> previous = new java.util.LinkedHashMap<>();
+    conf.forEach((k, v) -> {
+      String before = spark.conf().getOption(k).isDefined() ? spark.conf().get(k) : null;
+      try {
+        spark.conf().set(k, v); // SQL and crest settings; Spark refuses static and core ones
+        previous.put(k, before);
+      } catch (RuntimeException e) {
+        LOG.warn("Cannot set {} on the running SparkSession ({}): set it in the cluster's Spark configuration", k,
+            e.getMessage());
+      }
+    });
+    BORROWED.put(spark, previous);
     return spark;
   }
 

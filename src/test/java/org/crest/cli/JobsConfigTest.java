@@ -53,15 +53,58 @@ class JobsConfigTest {
   }
 
   @Test
-  void databricksJobRunsLabelResumeNightly() throws IOException {
-    JsonNode job = JSON.readTree(Path.of("jobs/databricks-job.json").toFile());
-    assertThat(job.at("/schedule/quartz_cron_expression").asText()).isNotBlank();
-    assertThat(job.at("/max_concurrent_runs").asInt()).as("one run per output").isEqualTo(1);
-    JsonNode params = job.at("/tasks/0/spark_submit_task/parameters");
-    assertThat(params.toString()).contains("org.crest.cli.Main", "crest-spark-cluster.jar");
-    LabelCommand cmd = parse(labelArgs(params));
-    assertThat(cmd.resume).isTrue();
-    assertThat(cmd.dates).containsExactly("yesterday");
+  void databricksJobRunsLabelResumeNightlyAsAJarTask() throws Exception {
+    for (String file : new String[] {"jobs/databricks-job.json", "jobs/databricks-job.gpu.json"}) {
+      JsonNode job = JSON.readTree(Path.of(file).toFile());
+      assertThat(job.at("/schedule/quartz_cron_expression").asText()).as(file).isNotBlank();
+      assertThat(job.at("/max_concurrent_runs").asInt()).as("one run per output").isEqualTo(1);
+      assertThat(job.at("/email_notifications/on_failure").size()).as(file).isPositive();
+      assertThat(job.at("/webhook_notifications/on_failure").size()).as(file).isPositive();
+      JsonNode task = job.at("/tasks/0");
+      assertThat(task.has("spark_submit_task")).as("spark_submit_task is deprecated on Databricks").isFalse();
+      assertThat(task.get("max_retries").asInt()).isPositive();
+      String main = task.at("/spark_jar_task/main_class_name").asText();
+      assertThat(main).isEqualTo(JarTask.class.getName());
+      assertThat(Class.forName(main).getMethod("main", String[].class)).isNotNull();
+      assertThat(task.at("/libraries/0/jar").asText()).as(file).startsWith("/Volumes/").endsWith(".jar");
+      JsonNode cluster = null;
+      for (JsonNode c : job.get("job_clusters")) {
+        if (c.get("job_cluster_key").asText().equals(task.get("job_cluster_key").asText())) {
+          cluster = c.get("new_cluster");
+        }
+      }
+      assertThat(cluster).as("the task's job cluster in %s", file).isNotNull();
+      assertThat(cluster.get("data_security_mode").asText()).isEqualTo("SINGLE_USER");
+      assertThat(cluster.at("/spark_env_vars/HF_HOME").asText()).isNotBlank();
+      assertThat(cluster.at("/aws_attributes/instance_profile_arn").asText()).contains("instance-profile");
+      assertThat(cluster.at("/spark_conf/spark.executor.memoryOverhead").asText()).isNotBlank();
+      JsonNode params = task.at("/spark_jar_task/parameters");
+      assertThat(params.get(0).asText()).as("JarTask takes the CLI's arguments").isEqualTo("label");
+      LabelCommand cmd = parse(labelArgs(params));
+      assertThat(cmd.resume).isTrue();
+      assertThat(cmd.dates).containsExactly("yesterday");
+      assertThat(cmd.options().model()).startsWith("/Volumes/");
+      if (file.contains("gpu")) {
+        assertThat(cmd.options().device()).isEqualTo(org.crest.inference.Device.CUDA);
+        assertThat(cluster.at("/spark_conf/spark.executor.resource.gpu.amount").asText()).isEqualTo("1");
+      }
+    }
+  }
+
+  @Test
+  void emrServerlessAndEksRunsReadTheModelFromS3() throws IOException {
+    for (String[] f : new String[][] {{"jobs/emr-serverless-start-job-run.json", "/jobDriver/sparkSubmit"},
+        {"jobs/emr-eks-start-job-run.json", "/jobDriver/sparkSubmitJobDriver"}}) {
+      JsonNode job = JSON.readTree(Path.of(f[0]).toFile());
+      JsonNode driver = job.at(f[1]);
+      assertThat(driver.get("entryPoint").asText()).as(f[0]).endsWith("crest-spark-cluster.jar");
+      assertThat(driver.get("sparkSubmitParameters").asText()).contains("--class org.crest.cli.Main",
+          "spark.executor.memoryOverhead");
+      assertThat(job.get("executionRoleArn").asText()).contains(":role/");
+      LabelCommand cmd = parse(labelArgs(driver.get("entryPointArguments")));
+      assertThat(cmd.resume).isTrue();
+      assertThat(cmd.options().model()).as("no local disk to copy to: the model comes from S3").startsWith("s3a://");
+    }
   }
 
   @Test

@@ -119,7 +119,7 @@ public final class ResumableLabel {
     FileSystem fs = JobSupport.fileSystem(spark, out);
     checkOutput(fs, out, o.output());
 
-    ModelBundle bundle = LabelJob.resolveModel(o);
+    ModelBundle bundle = LabelJob.resolveModel(spark, o);
     int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
     // refuse bad scoring options before the first partition, not inside it
     new ScoringSettings(o.maxTokens(), o.windowStride(), o.batchTokens(), o.maxBatchSize(), o.chunkRows(), o.device(),
