@@ -108,6 +108,20 @@ public final class BenchmarkScoring {
       }
       return new Scored(o.output(), scoredDir, rowsIn, quarantined, quarantineReasons, excluded, excludedReasons,
           label);
+    } catch (ConservationException e) {
+      throw e; // its output stays for inspection
+    } catch (Exception | Error e) { // Spark's checked exceptions are thrown undeclared
+      // the output is this run's own (claimOutput cleared it): a failed run, e.g. a model that gave no finite
+      // score, leaves no partial output behind
+      try {
+        if (fs.exists(out) && fs.delete(out, true)) {
+          org.slf4j.LoggerFactory.getLogger(BenchmarkScoring.class).warn("Removed the partial output {} of the "
+              + "failed run", out);
+        }
+      } catch (java.io.IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     } finally {
       spark.sparkContext().setJobDescription(null);
       rows.unpersist();

@@ -84,6 +84,11 @@ public final class ModelSession implements AutoCloseable {
 
   /** Bundles (content hash and kind) this JVM has already checked with {@link #verify}. */
   private static final Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
+  /**
+   * Bundles (content hash, kind, device) whose load check passed in this JVM: a session made later on the same
+   * device (the executor of a local-mode run, after the driver's check) does not run it again.
+   */
+  private static final Set<String> PROBED = ConcurrentHashMap.newKeySet();
 
   /**
    * The driver's load check, before any Spark job: the bundle must load as {@code kind} (a classifier given where
@@ -127,7 +132,11 @@ public final class ModelSession implements AutoCloseable {
           "Cannot load model " + bundle.id());
       ModelSession s = new ModelSession(bundle, kind, env, options, session, tokenizer, tokenTypes, width, where);
       long t0 = System.nanoTime();
-      s.probe();
+      String probed = bundle.sha256() + "/" + kind + "/" + where;
+      if (!PROBED.contains(probed)) {
+        s.probe();
+        PROBED.add(probed);
+      }
       LOG.info("Loaded {} {} on {} with {} intra-op thread(s); load check {} ms", kind.name().toLowerCase(),
           bundle.id(), where, Math.max(1, intraOpThreads), (System.nanoTime() - t0) / 1_000_000);
       return s;

@@ -45,4 +45,18 @@ class NonFiniteEvaluateTest {
         .allSatisfy(row -> assertThat(Double.isFinite(row.getDouble(row.fieldIndex(Columns.SCORE_COL)))).isTrue());
     assertThat(out.resolve(EvaluateJob.REPORT_MD)).exists();
   }
+
+  @Test
+  void aModelWithoutAnyFiniteScoreStopsEvaluateWithoutPartialOutput() throws IOException {
+    String poisoned = "the zebra crossed the road";
+    BrokenBundles.NanToken nan = BrokenBundles.nanToken(Fixtures.DEMO, poisoned);
+    Path in = Fixtures.tempDir("nan-bench-").resolve("bench.csv");
+    Files.writeString(in, "text,label\n" + poisoned + ",1\nso " + poisoned + ",0\n");
+    Path out = Fixtures.tempDir("nan-eval-").resolve("out");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EvaluateJob.run(SparkTestSession.get(),
+        Evals.options(in.toString(), out.toString(), nan.dir().toString(), Preset.GENERIC, null, null, Map.of(), 0.5)))
+        .isInstanceOf(org.crest.ModelException.class)
+        .hasMessageContaining("a NaN or infinite score for every row it scored (2)");
+    assertThat(out).as("no partial output").doesNotExist();
+  }
 }
