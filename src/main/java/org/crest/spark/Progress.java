@@ -1,6 +1,5 @@
 package org.crest.spark;
 
-import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
@@ -18,8 +18,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A progress line on stderr every {@value #INTERVAL_CONF} (default 30 s) while Spark jobs run, for embedded runs
- * where no Spark UI is watched: {@code crest: crest label: score ... | 12/40 tasks, 1.2M rows written, 3,400 rows/s}.
+ * A progress line (INFO log, so on stderr with the job's other log lines) every {@value #INTERVAL_CONF} (default 30 s) while Spark jobs run, for embedded runs
+ * where no Spark UI is watched: {@code 12:00:30 INFO Progress: crest label: score ... | 12/40 tasks, 1.2M rows written, 3,400 rows/s}.
  * Counts come from a SparkListener: tasks finished of tasks submitted, and rows written by finished tasks (labeled
  * and quarantined rows). {@code --conf spark.crest.progress.interval=0} turns it off.
  */
@@ -32,21 +32,22 @@ public final class Progress extends SparkListener {
   private final AtomicInteger activeJobs = new AtomicInteger();
   private final Map<Integer, String> descriptions = new ConcurrentHashMap<>();
   private final long startNanos = System.nanoTime();
-  private final PrintStream out;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Progress.class);
+  private final Consumer<String> out;
   private volatile String current = "";
   private ScheduledExecutorService timer;
 
-  Progress(PrintStream out) {
+  Progress(Consumer<String> out) {
     this.out = out;
   }
 
-  /** Adds a progress reporter to {@code spark} unless its interval is 0; returns it, or null. */
-  public static Progress install(SparkSession spark, PrintStream out) {
+  /** Adds a progress reporter (an INFO log line) to {@code spark} unless its interval is 0; returns it, or null. */
+  public static Progress install(SparkSession spark) {
     long seconds = spark.sparkContext().getConf().getTimeAsSeconds(INTERVAL_CONF, "30s");
     if (seconds <= 0) {
       return null;
     }
-    Progress p = new Progress(out);
+    Progress p = new Progress(LOG::info);
     spark.sparkContext().addSparkListener(p);
     p.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "crest-progress");
@@ -97,15 +98,14 @@ public final class Progress extends SparkListener {
   String line() {
     double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
     long rows = rowsWritten.get();
-    return String.format(Locale.ROOT, "crest: %s%d/%d tasks, %s rows written, %,.0f rows/s, %s elapsed",
+    return String.format(Locale.ROOT, "%s%d/%d tasks, %s rows written, %,.0f rows/s, %s elapsed",
         current.isEmpty() ? "" : current + " | ", tasksDone.get(), tasksSubmitted.get(), human(rows), rows / seconds,
         duration((long) seconds));
   }
 
   void report() {
     if (activeJobs.get() > 0) {
-      out.println(line());
-      out.flush();
+      out.accept(line());
     }
   }
 

@@ -36,9 +36,9 @@ public final class SparkSessions {
     SparkSession spark = create(appName, master, conf, output);
     if (spark.sparkContext().isLocal()) {
       // embedded: nobody watches a Spark UI, so say how far the run is (spark.crest.progress.interval, 0 = off)
-      Progress.install(spark, System.err);
+      Progress.install(spark);
       if (spark.sparkContext().uiWebUrl().isDefined()) {
-        System.err.println("crest: Spark UI at " + spark.sparkContext().uiWebUrl().get());
+        LOG.info("Spark UI at {}", spark.sparkContext().uiWebUrl().get());
       }
     }
     if (!verbose) {
