@@ -25,7 +25,9 @@ import picocli.CommandLine.Parameters;
         "Cache: $HF_HOME (default ~/.cache/huggingface), the files in hub/models--ORG--NAME/snapshots/COMMIT/ as "
             + "huggingface_hub keeps them, the bundle in crest/ORG--NAME/COMMIT/TASK/. A second pull sends no "
             + "request. Environment: HF_TOKEN (gated or private models), HF_ENDPOINT (a mirror), HF_HUB_OFFLINE=1 "
-            + "(the cache only).",
+            + "(the cache only), HF_HUB_DOWNLOAD_TIMEOUT (seconds without data before a read is abandoned and "
+            + "retried; default 60). Every file is checked before it enters the cache; a cached snapshot that fails "
+            + "the checks is refused with the command that repairs it (--force-download).",
         ""},
     footer = {
         "",
