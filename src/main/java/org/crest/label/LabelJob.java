@@ -34,7 +34,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.crest.inference.ModelBundle;
-import org.crest.model.ModelResolver;
 import org.crest.io.InputReader;
 import org.crest.io.ReadFailures;
 import org.crest.io.Source;
