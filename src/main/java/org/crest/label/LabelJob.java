@@ -106,7 +106,7 @@ public final class LabelJob {
     if (org.crest.model.RemoteBundles.handles(o.model())) {
       return null;
     }
-    return org.crest.spark.Models.warnIfDemo(ModelResolver.resolve(o.model(), ModelSession.Kind.CLASSIFIER));
+    return ModelResolver.resolve(o.model(), ModelSession.Kind.CLASSIFIER); // the job WARNs about the demo model
   }
 
   /**
