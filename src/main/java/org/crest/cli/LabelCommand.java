@@ -159,6 +159,11 @@ public final class LabelCommand implements Callable<Integer> {
           + "--conf spark.sql.files.ignoreCorruptFiles=true (Spark itself is never left to drop files unsaid).")
   boolean skipCorruptFiles;
 
+  @Option(names = "--max-text-chars", paramLabel = "N",
+      description = "Texts (or messages) longer than N characters are quarantined as text_too_long instead of "
+          + "scored. Default: 1000000.")
+  Integer maxTextChars;
+
   @Option(names = "--s3-committer", paramLabel = "NAME",
       description = "For s3a:// output: the S3A committer, magic (default), directory, partitioned or file (the "
           + "unsafe rename committer). Same as --conf spark.hadoop.fs.s3a.committer.name=NAME and wins over it; "
@@ -185,6 +190,12 @@ public final class LabelCommand implements Callable<Integer> {
     }
     if (skipCorruptFiles) {
       conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
+    }
+    if (maxTextChars != null) {
+      if (maxTextChars < 1) {
+        throw new org.crest.UsageException("--max-text-chars must be at least 1, got " + maxTextChars);
+      }
+      conf.put(org.crest.label.LabelJob.MAX_TEXT_CHARS, String.valueOf(maxTextChars));
     }
     SparkSession spark = SparkSessions.create("crest label", master, sparkConf(), o.output(), verbose);
     try {

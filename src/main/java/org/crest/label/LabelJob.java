@@ -48,6 +48,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LabelJob {
   private static final Logger LOG = LoggerFactory.getLogger(LabelJob.class);
+  /** Spark setting behind --max-text-chars. */
+  public static final String MAX_TEXT_CHARS = "spark.crest.maxTextChars";
+  /** Above this many input files the per-file ledger goes to _crest_files.parquet instead of the summary. */
+  static final int FILES_IN_SUMMARY = 1000;
 
   private LabelJob() {}
 
@@ -116,12 +120,27 @@ public final class LabelJob {
     FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), false);
 
     String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
-    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));
-    Units units = o.messagesCol() == null ? Units.flat(source, o.textCol())
-        : Units.messages(source, o.messagesCol(), o.roles());
-    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
+    Source source = InputReader.readExact(spark, o.inputs(), o.format(), List.of(field));
+    Units units = (o.messagesCol() == null ? Units.flat(source, o.textCol())
+        : Units.messages(source, o.messagesCol(), o.roles()))
+        .withMaxTextChars(Integer.parseInt(spark.conf().get(MAX_TEXT_CHARS,
+            String.valueOf(Units.DEFAULT_MAX_TEXT_CHARS)).trim()));
+    // the units are kept (memory, spilling to disk) so that the input is read once for labeling: the
+    // quarantine and the per-file counts come from the kept units, not from a new read
+    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()))
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    try {
+      return score(spark, o, bundle, t0, startedAt, settings, out, fs, source, units, unitRows);
+    } finally {
+      unitRows.unpersist();
+    }
+  }
 
-    Dataset<Row> good = unitRows.where(col(Columns.ERROR_COL).isNull()).drop(Columns.ERROR_COL, Columns.RECORD_COL);
+  private static LabelSummary score(SparkSession spark, LabelOptions o, ModelBundle bundle, long t0, String startedAt,
+      ScoringSettings settings, Path out, FileSystem fs, Source source, Units units, Dataset<Row> unitRows) {
+    int unsafeIndex = settings.unsafeIndex();
+    Dataset<Row> good = unitRows.where(col(Columns.ERROR_COL).isNull().and(col(Units.SKIP_COL).isNull()))
+        .drop(Columns.ERROR_COL, Columns.RECORD_COL).drop(Units.internalColumns());
     if (o.repartition() > 0) {
       good = good.repartition(o.repartition());
     }
@@ -146,10 +165,12 @@ public final class LabelJob {
 
     spark.sparkContext().setJobDescription("crest label: quarantine");
     String qdir = new Path(out, Columns.QUARANTINE_DIR).toString();
-    unitRows.where(col(Columns.ERROR_COL).isNotNull()).write().mode(SaveMode.Overwrite).parquet(qdir);
+    unitRows.where(col(Columns.ERROR_COL).isNotNull()).drop(Units.internalColumns())
+        .write().mode(SaveMode.Overwrite).parquet(qdir);
 
     spark.sparkContext().setJobDescription("crest label: count input and check conservation");
-    long rowsIn = unitRows.count();
+    FileLedger ledger = FileLedger.count(spark, source, unitRows, units.isMessages());
+    long rowsIn = units.isMessages() ? ledger.unitsOut() : ledger.recordsIn();
     Row agg = spark.read().parquet(o.output())
         .agg(count(lit(1)), sum(when(col(Columns.LABEL_COL).equalTo("unsafe"), 1).otherwise(0)),
             sum(col(Columns.WINDOWS_COL).cast(DataTypes.LongType)), sum(col(Columns.TOKENS_COL).cast(DataTypes.LongType)))
@@ -177,19 +198,30 @@ public final class LabelJob {
     double elapsed = (System.nanoTime() - t0) / 1e9;
     long real = metrics.realTokens.value();
     long computed = metrics.computedTokens.value();
-    boolean conserved = rowsIn == labeled + quarantined;
-    LabelSummary summary = new LabelSummary(conserved ? "ok" : "failed: rows_in != rows_labeled + rows_quarantined",
+    String problem = ledger.problem(labeled, quarantined);
+    boolean conserved = rowsIn == labeled + quarantined && problem == null;
+    String filesParquet = null;
+    List<FileLedger.FileCount> perFile = ledger.files();
+    if (perFile.size() > FILES_IN_SUMMARY) {
+      filesParquet = new Path(out, Columns.FILES_LEDGER).toString();
+      ledger.write(spark, filesParquet);
+      perFile = null;
+    }
+    LabelSummary summary = new LabelSummary(conserved ? "ok" : "failed: " + (problem != null ? problem
+        : "rows_in != rows_labeled + rows_quarantined"),
         rowsIn, labeled, quarantined, unsafe, labeled - unsafe, o.threshold(), bundle.id(), bundle.isDemo(),
         bundle.labels().get(unsafeIndex), o.inputs(), source.format().toString(), source.files().size(), o.output(),
         o.overwrite() ? "overwrite" : "error-if-exists", windows, tokens, real, computed,
         computed == 0 ? 1.0 : (double) real / computed, metrics.batches.value(), metrics.sessions.value(),
         metrics.sessionsPerExecutor(bundle.id()), reasons,
         round(labelSeconds), round(elapsed), round(labeled / Math.max(labelSeconds, 1e-9)),
-        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages, source.check());
+        round(real / Math.max(labelSeconds, 1e-9)), startedAt, Instant.now().toString(), languages, source.check(),
+        ledger.recordsIn(), ledger.notSelected(), perFile, filesParquet);
     writeSummary(fs, new Path(out, Columns.SUMMARY_FILE), summary);
     if (!conserved) {
-      throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "
-          + labeled + " + " + quarantined + " = " + (labeled + quarantined) + "; see " + new Path(out, Columns.SUMMARY_FILE));
+      throw new ConservationException("Cannot finish: " + (problem != null ? problem : "rows_in = " + rowsIn
+          + " but rows_labeled + rows_quarantined = " + labeled + " + " + quarantined + " = "
+          + (labeled + quarantined)) + "; see " + new Path(out, Columns.SUMMARY_FILE));
     }
     LOG.info("Labeled {} rows ({} unsafe), quarantined {} {}, in {} s; summary at {}", labeled, unsafe, quarantined,
         reasons, round(elapsed), new Path(out, Columns.SUMMARY_FILE));

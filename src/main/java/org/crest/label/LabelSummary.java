@@ -42,7 +42,14 @@ public record LabelSummary(
     // with --detect-language: labeled rows per crest_lang, "und" for rows the detector was unsure of; else absent
     @JsonProperty("languages") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> languages,
     // empty, hidden/_-prefixed and (with --skip-corrupt-files) skipped corrupt input files, at the top level
-    @JsonUnwrapped org.crest.io.InputCheck inputCheck) {
+    @JsonUnwrapped org.crest.io.InputCheck inputCheck,
+    // records in the input files as counted from the files themselves (the ledger), over all files
+    @JsonProperty("records_in") long recordsIn,
+    // units counted but not scored nor quarantined, by reason (chats: other_role messages, no_selected_message)
+    @JsonProperty("not_selected") Map<String, Long> notSelected,
+    // per input file: records (ledger), labeled, quarantined, not_selected; absent when in _crest_files.parquet
+    @JsonProperty("files") @JsonInclude(JsonInclude.Include.NON_NULL) List<FileLedger.FileCount> files,
+    @JsonProperty("files_ledger") @JsonInclude(JsonInclude.Include.NON_NULL) String filesLedger) {
 
   /** Corrupt input files left out on request; their rows are in neither count. */
   public List<org.crest.io.FileProblem> skippedFiles() {
