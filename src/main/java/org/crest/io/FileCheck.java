@@ -48,6 +48,8 @@ public final class FileCheck {
   /** Compressed bytes (gzip, lz4, zstd, bzip2, xz, zip) in a file whose name says plain text, or LZ4 frames. */
   public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
   public static final String LZ4_FRAME = "lz4_frame";
+  /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
+  public static final String UNSUPPORTED_PARQUET = "unsupported_parquet";
 
   /** What one file holds, as far as the check could see. */
   public enum Shape {
@@ -254,6 +256,23 @@ public final class FileCheck {
     return new Verdict(f.path(), f.bytes(), Shape.LINES, null);
   }
 
+  /** Why Spark cannot read a Parquet leaf type, or null when it can. */
+  static String unsupportedType(org.apache.parquet.schema.PrimitiveType t) {
+    org.apache.parquet.schema.LogicalTypeAnnotation a = t.getLogicalTypeAnnotation();
+    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
+      return "UUID";
+    }
+    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation
+        && ((org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) a).getUnit()
+            == org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit.NANOS) {
+      return "TIMESTAMP(NANOS)";
+    }
+    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.IntervalLogicalTypeAnnotation) {
+      return "INTERVAL";
+    }
+    return null;
+  }
+
   /** The compression format whose magic bytes start {@code head}, or null. */
   static String compressionMagic(byte[] h, int n) {
     int[] b = new int[Math.min(n, 6)];
@@ -307,6 +326,21 @@ public final class FileCheck {
     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
       for (org.apache.parquet.hadoop.metadata.BlockMetaData b : r.getFooter().getBlocks()) {
         rows += b.getRowCount();
+        for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : b.getColumns()) {
+          String codec = c.getCodec().name();
+          if (codec.equals("BROTLI") || codec.equals("LZO")) {
+            return bad(f, UNSUPPORTED_PARQUET, "column '" + c.getPath().toDotString() + "' is compressed with "
+                + codec.toLowerCase(Locale.ROOT) + ", a codec this build cannot read; rewrite the file with "
+                + "snappy, gzip or zstd");
+          }
+        }
+      }
+      for (org.apache.parquet.column.ColumnDescriptor c : r.getFooter().getFileMetaData().getSchema().getColumns()) {
+        String why = unsupportedType(c.getPrimitiveType());
+        if (why != null) {
+          return bad(f, UNSUPPORTED_PARQUET, "column '" + String.join(".", c.getPath()) + "' has Parquet type "
+              + why + ", which Spark cannot read; drop the column or convert it (e.g. to string or microseconds)");
+        }
       }
       org.apache.parquet.schema.MessageType schema = r.getFooter().getFileMetaData().getSchema();
       for (String c : columns) {

@@ -419,6 +419,43 @@ class HostileInputTest {
     assertThat(s2.quarantineReasons()).containsEntry(Units.NON_STRING_TEXT, 1L);
   }
 
+  // ------------------------------------------------------------------ Parquet types Spark cannot read
+
+  private static void writeParquet(Path file, String schema, java.util.function.Consumer<org.apache.parquet.example.data.Group> fill)
+      throws IOException {
+    org.apache.parquet.schema.MessageType t = org.apache.parquet.schema.MessageTypeParser.parseMessageType(schema);
+    Files.createDirectories(file.getParent());
+    try (org.apache.parquet.hadoop.ParquetWriter<org.apache.parquet.example.data.Group> w =
+        org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toString()))
+            .withType(t).build()) {
+      org.apache.parquet.example.data.Group g = new org.apache.parquet.example.data.simple.SimpleGroupFactory(t).newGroup();
+      g.add("id", "h981");
+      g.add("text", "hello");
+      fill.accept(g);
+      w.write(g);
+    }
+  }
+
+  @Test
+  void parquetColumnsSparkCannotReadAreOneLineRefusals(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    String base = "message m { required binary id (STRING); required binary text (STRING); ";
+    Path uuid = dir.resolve("uuid/a.parquet");
+    writeParquet(uuid, base + "required fixed_len_byte_array(16) u (UUID); }",
+        g -> g.add("u", org.apache.parquet.io.api.Binary.fromConstantByteArray(new byte[16])));
+    Path nanos = dir.resolve("nanos/a.parquet");
+    writeParquet(nanos, base + "required int64 ts (TIMESTAMP(NANOS,true)); }", g -> g.add("ts", 1L));
+    Path interval = dir.resolve("interval/a.parquet");
+    writeParquet(interval, base + "required fixed_len_byte_array(12) iv (INTERVAL); }",
+        g -> g.add("iv", org.apache.parquet.io.api.Binary.fromConstantByteArray(new byte[12])));
+    Map<Path, String> expected = Map.of(uuid, "UUID", nanos, "TIMESTAMP(NANOS)", interval, "INTERVAL");
+    for (Map.Entry<Path, String> e : expected.entrySet()) {
+      Path in = e.getKey().getParent();
+      Throwable t = catchThrowable(() -> label(in, opts(List.of(in.toString()), dir.resolve("out-" + in.getFileName()))));
+      assertThat(t).as(e.getValue()).isInstanceOf(BadInputException.class).hasMessageContaining("a.parquet")
+          .hasMessageContaining(e.getValue()).hasMessageNotContaining("\n");
+    }
+  }
+
   // ------------------------------------------------------------------ relabeling a crest output
 
   @Test
