@@ -91,6 +91,14 @@ public final class InputReader {
       boolean exact) {
     Listing listing = list(spark, inputs);
     InputFormat format = requested == InputFormat.AUTO ? detect(inputs, listing.paths()) : requested;
+    if (requested != InputFormat.AUTO) {
+      List<String> odd = listing.paths().stream()
+          .filter(f -> InputFormat.ofFileName(f.substring(f.lastIndexOf('/') + 1)) != requested).toList();
+      if (!odd.isEmpty()) {
+        LOG.warn("--format {}: reading {} file(s) whose extension says otherwise as {}, e.g. {}", requested, odd.size(),
+            requested, odd.get(0));
+      }
+    }
     boolean skip = skipRequested(spark);
     List<Verdict> verdicts = FileCheck.scan(spark, listing.files(), format, skip, stringCols);
     List<FileProblem> problems = verdicts.stream().filter(v -> v.problem() != null).map(Verdict::problem).toList();

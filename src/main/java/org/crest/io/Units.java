@@ -125,7 +125,8 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
    * crest_prev_* so that the new labels never collide with them; JSON's own crest_extra stays.
    */
   static String outputName(String name, InputFormat format) {
-    if (format == InputFormat.JSON && name.equals(Columns.EXTRA_COL) || !name.startsWith("crest_")) {
+    // case-insensitive, as Spark's duplicate-column check on write is: Crest_Label would collide too
+    if (format == InputFormat.JSON && name.equals(Columns.EXTRA_COL) || !name.regionMatches(true, 0, "crest_", 0, 6)) {
       return name;
     }
     return Columns.PREV_PREFIX + name.substring("crest_".length());
@@ -204,7 +205,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     StructType in = source.rows().schema();
     if (!List.of(in.fieldNames()).contains(name)) {
       List<String> cols = new ArrayList<>(List.of(in.fieldNames()));
-      cols.removeIf(Source::isInternal);
+      cols.removeIf(c -> Source.isInternal(c) || c.equals(Columns.EXTRA_COL) && source.format() == InputFormat.JSON);
       String hint = "name the right one with " + flag;
       if (source.format() == InputFormat.CSV && cols.size() == 1) {
         for (String d : new String[] {";", "\t", "|"}) {
