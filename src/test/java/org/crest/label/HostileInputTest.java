@@ -331,6 +331,75 @@ class HostileInputTest {
     assertThat(ledger(out)).containsEntry("two.json", 4L);
   }
 
+  @Test
+  void moreShapesOfFilesAndRecords(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    Path in = dir.resolve("in");
+    // a symbolically linked sub-folder (no loop): read through the link, once
+    Path elsewhere = dir.resolve("elsewhere");
+    write(elsewhere.resolve("linked.jsonl"), line("h1001", "via a link"));
+    Files.createDirectories(in);
+    Files.createSymbolicLink(in.resolve("link"), elsewhere);
+    // bzip2 JSON Lines (Hadoop's pure-Java codec): counted and read through the codec
+    org.apache.hadoop.io.compress.BZip2Codec bz = new org.apache.hadoop.io.compress.BZip2Codec();
+    bz.setConf(new org.apache.hadoop.conf.Configuration());
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (java.io.OutputStream o = bz.createOutputStream(b)) {
+      o.write((line("h1002", "bzip2") + "\n" + line("h1003", "bzip2 too")).getBytes(StandardCharsets.UTF_8));
+    }
+    write(in.resolve("c.jsonl.bz2"), b.toByteArray());
+    // records that are not objects, or empty ones
+    write(in.resolve("d.jsonl"), "{\"id\":\"h1004\"}\n\"h1005 just a string\"\n[\"h1006\",2]\n{}\n"
+        + "{\"id\":\"h1008\",\"text\":\"t\",\"meta\":{\"Crest_Label\":1}}\n");
+    Path out = dir.resolve("out");
+    label(in, opts(List.of(in.toString(), elsewhere.resolve("linked.jsonl").toString()), out));
+    Map<String, String> got = new TreeMap<>();
+    for (Row r : spark.read().parquet(out.toString()).collectAsList()) {
+      got.put(r.getString(r.fieldIndex("id")), "labeled");
+    }
+    Map<String, Long> reasons = new TreeMap<>();
+    for (Row r : spark.read().parquet(out + "/" + Columns.QUARANTINE_DIR).collectAsList()) {
+      reasons.merge(r.getString(r.fieldIndex(Columns.ERROR_COL)), 1L, Long::sum);
+    }
+    assertThat(got).containsOnlyKeys("h1001", "h1002", "h1003", "h1008");
+    // h1004 and {} have no text; the string and the array are not objects
+    assertThat(reasons).containsExactlyInAnyOrderEntriesOf(Map.of(Units.MISSING_TEXT, 2L, Units.NOT_AN_OBJECT, 2L));
+    assertThat(ledger(out)).containsEntry("linked.jsonl", 1L).containsEntry("c.jsonl.bz2", 2L)
+        .containsEntry("d.jsonl", 5L).hasSize(3);
+    // a file with an odd extension under --format jsonl is read (with a WARN)
+    Path odd = dir.resolve("odd");
+    write(odd.resolve("data.log"), line("h1009", "a log file"));
+    Path out2 = dir.resolve("out2");
+    label(odd, withFormat(opts(List.of(odd.toString()), out2), InputFormat.JSON));
+    assertThat(outcomes(out2.toString())).containsOnly(Map.entry("h1009", "labeled"));
+    // a CSV header with a case variant of a crest column
+    Path csv = dir.resolve("csv");
+    write(csv.resolve("a.csv"), "id,text,Crest_Label\nh1010,t,unsafe\n");
+    Path out3 = dir.resolve("out3");
+    label(csv, opts(List.of(csv.toString()), out3));
+    Row r = spark.read().parquet(out3.toString()).first();
+    assertThat(r.getString(r.fieldIndex("crest_prev_Label"))).isEqualTo("unsafe");
+  }
+
+  @Test
+  void resumeReadsNestedFoldersInsideAPartition(@org.junit.jupiter.api.io.TempDir Path dir) {
+    Path in = dir.resolve("in");
+    write(in.resolve("dt=2024-01-01/a.jsonl"), line("h1101", "top of the day"));
+    write(in.resolve("dt=2024-01-01/extra/b.jsonl"), line("h1102", "in a sub-folder"));
+    write(in.resolve("dt=2024-01-02/c.jsonl"), line("h1103", "next day"));
+    Path out = dir.resolve("out");
+    Map<String, String> before = hashes(in);
+    org.crest.label.resume.ResumableLabel.run(spark, opts(List.of(in.toString()), out),
+        new org.crest.label.resume.ResumableLabel.Options(false, List.of()));
+    assertThat(hashes(in)).isEqualTo(before);
+    Map<String, String> got = new TreeMap<>();
+    for (String day : List.of("dt=2024-01-01", "dt=2024-01-02")) {
+      got.putAll(outcomes(out.resolve(day).toString()));
+    }
+    assertThat(got).containsOnly(Map.entry("h1101", "labeled"), Map.entry("h1102", "labeled"),
+        Map.entry("h1103", "labeled"));
+    assertThat(ledger(out.resolve("dt=2024-01-01"))).containsEntry("a.jsonl", 1L).containsEntry("b.jsonl", 1L);
+  }
+
   // ------------------------------------------------------------------ CSV
 
   @Test
