@@ -257,6 +257,10 @@ public final class LabelCommand implements Callable<Integer> {
       throw new org.crest.UsageException("Unknown --mode " + mode + ", expected error or overwrite"
           + (m.equals("resume") ? " (--mode resume needs --resume and date-partitioned input)" : ""));
     }
+    if (roles.stream().anyMatch(x -> x == null || x.isBlank())) {
+      throw new org.crest.UsageException("Cannot label: --roles holds an empty role (" + roles + "); name the roles "
+          + "to score, e.g. --roles user,assistant, or leave --roles out to score every message");
+    }
     Set<String> r = new LinkedHashSet<>(roles);
     return new LabelOptions(inputs, output, format, textCol, messagesCol, r, model, unsafeLabel, threshold, maxTokens,
         windowStride, batchTokens, maxBatchSize, chunkRows, device, intraOpThreads, m.equals("overwrite"), repartition,
