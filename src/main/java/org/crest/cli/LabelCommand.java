@@ -122,6 +122,11 @@ public final class LabelCommand implements Callable<Integer> {
           + "with an unusual unsafe rate).")
   boolean failOnAlert;
 
+  @Option(names = "--max-text-chars", paramLabel = "N",
+      description = "Texts (or messages) longer than N characters are quarantined as text_too_long instead of "
+          + "scored. Default: 1000000.")
+  Integer maxTextChars;
+
   @Option(names = "--s3-committer", paramLabel = "NAME",
       description = "For s3a:// output: the S3A committer, magic (default), directory, partitioned or file (the "
           + "unsafe rename committer). Same as --conf spark.hadoop.fs.s3a.committer.name=NAME and wins over it; "
@@ -146,6 +151,12 @@ public final class LabelCommand implements Callable<Integer> {
     }
     if (skipCorruptFiles) {
       spark.conf().put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
+    }
+    if (maxTextChars != null) {
+      if (maxTextChars < 1) {
+        throw new org.crest.UsageException("--max-text-chars must be at least 1, got " + maxTextChars);
+      }
+      spark.conf().put(org.crest.label.LabelJob.MAX_TEXT_CHARS, String.valueOf(maxTextChars));
     }
     // a broken model, or an embedder given as --model, is refused in one line before Spark starts
     org.crest.label.LabelJob.resolveModel(o);
@@ -215,6 +226,10 @@ public final class LabelCommand implements Callable<Integer> {
 
   LabelOptions options() {
     WriteMode m = WriteMode.parse(mode, resume);
+    if (roles.stream().anyMatch(x -> x == null || x.isBlank())) {
+      throw new org.crest.UsageException("Cannot label: --roles holds an empty role (" + roles + "); name the roles "
+          + "to score, e.g. --roles user,assistant, or leave --roles out to score every message");
+    }
     Set<String> r = new LinkedHashSet<>(roles);
     return scoring.applyTo(modelOptions.applyTo(LabelOptions.builder()))
         .inputs(input.inputs()).format(input.format()).output(output)

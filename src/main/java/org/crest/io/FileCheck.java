@@ -45,6 +45,11 @@ public final class FileCheck {
   public static final String NOT_PARQUET = "not_parquet";
   public static final String CORRUPT_PARQUET_FOOTER = "corrupt_parquet_footer";
   public static final String UNREADABLE = "unreadable";
+  /** Compressed bytes (gzip, lz4, zstd, bzip2, xz, zip) in a file whose name says plain text, or LZ4 frames. */
+  public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
+  public static final String LZ4_FRAME = "lz4_frame";
+  /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
+  public static final String UNSUPPORTED_PARQUET = "unsupported_parquet";
 
   /** What one file holds, as far as the check could see. */
   public enum Shape {
@@ -60,10 +65,19 @@ public final class FileCheck {
   }
 
   /** The check's verdict on one file; {@code problem} is null unless the shape is BAD. */
-  public record Verdict(String path, long bytes, Shape shape, FileProblem problem, java.util.Map<String, String> columns)
-      implements Serializable {
+  public record Verdict(String path, long bytes, Shape shape, FileProblem problem, java.util.Map<String, String> columns,
+      long records) implements Serializable {
     Verdict(String path, long bytes, Shape shape, FileProblem problem) {
-      this(path, bytes, shape, problem, java.util.Map.of());
+      this(path, bytes, shape, problem, java.util.Map.of(), shape == Shape.EMPTY ? 0 : -1);
+    }
+
+    Verdict(String path, long bytes, Shape shape, FileProblem problem, java.util.Map<String, String> columns) {
+      this(path, bytes, shape, problem, columns, -1);
+    }
+
+    /** The same verdict with the ledger's record count. */
+    Verdict withRecords(long n) {
+      return new Verdict(path, bytes, shape, problem, columns, n);
     }
   }
 
@@ -129,6 +143,17 @@ public final class FileCheck {
         return new Verdict(f.path(), 0, Shape.EMPTY, null);
       }
       CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
+      if (codec != null && f.path().toLowerCase(Locale.ROOT).endsWith(".lz4")) {
+        byte[] head = new byte[4];
+        try (FSDataInputStream in = fs.open(path)) {
+          int n = readFully(in, head);
+          if (n == 4 && (head[0] & 0xff) == 0x04 && (head[1] & 0xff) == 0x22 && (head[2] & 0xff) == 0x4d
+              && (head[3] & 0xff) == 0x18) {
+            return bad(f, LZ4_FRAME, "LZ4 frame data (the lz4 command's format, magic 04 22 4d 18); Hadoop's lz4 "
+                + "codec reads only its own block format: decompress it first (lz4 -d) or recompress with gzip");
+          }
+        }
+      }
       if (codec instanceof GzipCodec) {
         byte[] head = new byte[2];
         try (FSDataInputStream in = fs.open(path)) {
@@ -141,15 +166,46 @@ public final class FileCheck {
       try (InputStream in = codec == null ? fs.open(path) : codec.createInputStream(fs.open(path))) {
         byte[] head = new byte[SNIFF_BYTES];
         int n = readFully(in, head);
-        Verdict v = sniffText(f, head, n, format);
-        if (v.shape() == Shape.BAD || !deep) {
+        Verdict v = sniffText(f, head, n, format, codec != null);
+        if (v.shape() == Shape.BAD) {
           return v;
         }
-        byte[] buf = new byte[1 << 16];
-        while (in.read(buf) >= 0) {
-          // decompress to the end: a truncated or corrupt stream throws here
+        // the ledger: records counted from the bytes, independently of the reader that labels them
+        Ledger.Counter counter = Ledger.counter(format, v.shape());
+        if (v.shape() == Shape.JSON_ARRAY) {
+          byte[] rest = in.readAllBytes();
+          byte[] all = new byte[n + rest.length];
+          System.arraycopy(head, 0, all, 0, n);
+          System.arraycopy(rest, 0, all, n, rest.length);
+          return v.withRecords(Ledger.jsonArrayRecords(all));
         }
-        return v;
+        counter.feed(head, n);
+        byte[] buf = new byte[1 << 16];
+        int r;
+        InputStream cur = in;
+        try {
+          while (true) {
+            while (counter.resumeAt() < 0 && (r = cur.read(buf)) >= 0) {
+              counter.feed(buf, r); // to the end: a truncated or corrupt stream throws here
+            }
+            long at = counter.resumeAt();
+            if (at < 0) {
+              break;
+            }
+            // an unbalanced CSV quote: count again from the line after the one it opened on
+            if (cur != in) {
+              cur.close();
+            }
+            cur = JsonRecords.open(conf, f.path());
+            cur.skipNBytes(at);
+            counter.restartAt(at);
+          }
+        } finally {
+          if (cur != in) {
+            cur.close();
+          }
+        }
+        return v.withRecords(counter.records());
       } catch (IOException | RuntimeException e) {
         if (codec != null) {
           return bad(f, CORRUPT_COMPRESSED, "truncated or corrupt " + codec.getDefaultExtension().substring(1)
@@ -162,7 +218,12 @@ public final class FileCheck {
     }
   }
 
-  private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format) {
+  private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {
+    String magic = decompressed ? null : compressionMagic(head, n);
+    if (magic != null) {
+      return bad(f, COMPRESSED_AS_TEXT, magic + " compressed data in a file named as plain " + format
+          + "; give it the right extension (e.g. .gz) or decompress it");
+    }
     if (n >= 2 && ((head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe
         || (head[0] & 0xff) == 0xfe && (head[1] & 0xff) == 0xff)) {
       return bad(f, UTF16, "UTF-16 text (byte order mark " + hex(head, 2) + "); crest reads UTF-8: convert it, "
@@ -195,6 +256,50 @@ public final class FileCheck {
     return new Verdict(f.path(), f.bytes(), Shape.LINES, null);
   }
 
+  /** Why Spark cannot read a Parquet leaf type, or null when it can. */
+  static String unsupportedType(org.apache.parquet.schema.PrimitiveType t) {
+    org.apache.parquet.schema.LogicalTypeAnnotation a = t.getLogicalTypeAnnotation();
+    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
+      return "UUID";
+    }
+    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation
+        && ((org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) a).getUnit()
+            == org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit.NANOS) {
+      return "TIMESTAMP(NANOS)";
+    }
+    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.IntervalLogicalTypeAnnotation) {
+      return "INTERVAL";
+    }
+    return null;
+  }
+
+  /** The compression format whose magic bytes start {@code head}, or null. */
+  static String compressionMagic(byte[] h, int n) {
+    int[] b = new int[Math.min(n, 6)];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = h[i] & 0xff;
+    }
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+      return "gzip";
+    }
+    if (n >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4d && b[3] == 0x18) {
+      return "lz4 frame";
+    }
+    if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
+      return "zstd";
+    }
+    if (n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9') {
+      return "bzip2";
+    }
+    if (n >= 6 && b[0] == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X' && b[4] == 'Z' && b[5] == 0) {
+      return "xz";
+    }
+    if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+      return "zip";
+    }
+    return null;
+  }
+
   private static Verdict checkParquet(Configuration conf, FileSystem fs, Path path, InputFile f, List<String> columns)
       throws IOException {
     if (f.bytes() == 0) {
@@ -217,7 +322,26 @@ public final class FileCheck {
           + "): truncated, or its footer is damaged");
     }
     java.util.Map<String, String> types = new java.util.TreeMap<>();
+    long rows = 0;
     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+      for (org.apache.parquet.hadoop.metadata.BlockMetaData b : r.getFooter().getBlocks()) {
+        rows += b.getRowCount();
+        for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : b.getColumns()) {
+          String codec = c.getCodec().name();
+          if (codec.equals("BROTLI") || codec.equals("LZO")) {
+            return bad(f, UNSUPPORTED_PARQUET, "column '" + c.getPath().toDotString() + "' is compressed with "
+                + codec.toLowerCase(Locale.ROOT) + ", a codec this build cannot read; rewrite the file with "
+                + "snappy, gzip or zstd");
+          }
+        }
+      }
+      for (org.apache.parquet.column.ColumnDescriptor c : r.getFooter().getFileMetaData().getSchema().getColumns()) {
+        String why = unsupportedType(c.getPrimitiveType());
+        if (why != null) {
+          return bad(f, UNSUPPORTED_PARQUET, "column '" + String.join(".", c.getPath()) + "' has Parquet type "
+              + why + ", which Spark cannot read; drop the column or convert it (e.g. to string or microseconds)");
+        }
+      }
       org.apache.parquet.schema.MessageType schema = r.getFooter().getFileMetaData().getSchema();
       for (String c : columns) {
         if (schema.containsField(c)) {
@@ -227,7 +351,7 @@ public final class FileCheck {
     } catch (IOException | RuntimeException e) {
       return bad(f, CORRUPT_PARQUET_FOOTER, "corrupt Parquet footer: " + ReadFailures.describe(e));
     }
-    return new Verdict(f.path(), f.bytes(), Shape.PARQUET, null, types);
+    return new Verdict(f.path(), f.bytes(), Shape.PARQUET, null, types, rows);
   }
 
   /**

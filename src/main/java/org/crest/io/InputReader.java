@@ -73,8 +73,32 @@ public final class InputReader {
    *     messages column), so their raw JSON type can be checked per row
    */
   public static Source read(SparkSession spark, List<String> inputs, InputFormat requested, List<String> stringCols) {
+    return read(spark, inputs, requested, stringCols, false);
+  }
+
+  /**
+   * The label path's read: Spark reads exactly the listed files (glob characters escaped, no partition
+   * discovery: crest adds key=value folder columns itself when the layout is uniform and the data holds
+   * no such column), JSON is read by {@link JsonRecords} without schema inference, every row carries
+   * {@link Source#FILE_COL}, and the Source carries the per-file ledger.
+   */
+  public static Source readExact(SparkSession spark, List<String> inputs, InputFormat requested,
+      List<String> stringCols) {
+    return read(spark, inputs, requested, stringCols, true);
+  }
+
+  private static Source read(SparkSession spark, List<String> inputs, InputFormat requested, List<String> stringCols,
+      boolean exact) {
     Listing listing = list(spark, inputs);
     InputFormat format = requested == InputFormat.AUTO ? detect(inputs, listing.paths()) : requested;
+    if (requested != InputFormat.AUTO) {
+      List<String> odd = listing.paths().stream()
+          .filter(f -> InputFormat.ofFileName(f.substring(f.lastIndexOf('/') + 1)) != requested).toList();
+      if (!odd.isEmpty()) {
+        LOG.warn("--format {}: reading {} file(s) whose extension says otherwise as {}, e.g. {}", requested, odd.size(),
+            requested, odd.get(0));
+      }
+    }
     boolean skip = skipRequested(spark);
     List<Verdict> verdicts = FileCheck.scan(spark, listing.files(), format, skip, stringCols);
     List<FileProblem> problems = verdicts.stream().filter(v -> v.problem() != null).map(Verdict::problem).toList();
@@ -103,6 +127,16 @@ public final class InputReader {
     if (!listing.ignored().isEmpty()) {
       LOG.info("Ignored {} hidden or _-prefixed input file(s), as Spark does, e.g. {}", listing.ignored().size(),
           listing.ignored().subList(0, Math.min(SHOW, listing.ignored().size())));
+    }
+    Map<String, Long> ledger = new LinkedHashMap<>();
+    for (Verdict v : usable) {
+      ledger.put(v.path(), v.records());
+    }
+    int emptyFiles = (int) usable.stream().filter(v -> v.shape() == Shape.EMPTY).count();
+    InputCheck inputCheck = new InputCheck(emptyFiles, listing.ignored().size(),
+        listing.ignored().subList(0, Math.min(SHOW, listing.ignored().size())), problems);
+    if (exact) {
+      return readExact(spark, inputs, format, usable, stringCols, ledger, inputCheck);
     }
     boolean explicit = !problems.isEmpty() || usable.stream().anyMatch(v -> v.shape() == Shape.JSON_ARRAY);
     Map<String, String> base = new TreeMap<>();
@@ -133,6 +167,81 @@ public final class InputReader {
     InputCheck check = new InputCheck(empty, listing.ignored().size(),
         listing.ignored().subList(0, Math.min(SHOW, listing.ignored().size())), problems);
     return new Source(rows, format, usable.stream().map(Verdict::path).toList(), check);
+  }
+
+  private static Source readExact(SparkSession spark, List<String> inputs, InputFormat format, List<Verdict> usable,
+      List<String> stringCols, Map<String, Long> ledger, InputCheck inputCheck) {
+    if (ledger.values().stream().mapToLong(Long::longValue).sum() == 0 && format != InputFormat.PARQUET) {
+      throw new BadInputException(usable.get(0).path(), "no_records", "Cannot read input " + inputs + ": its files "
+          + "hold no " + (format == InputFormat.JSON ? "JSON" : "CSV") + " records (only blank lines"
+          + (format == InputFormat.CSV ? " or a header" : "") + ")", null);
+    }
+    Partitions parts = Partitions.of(inputs, usable.stream().map(Verdict::path).toList());
+    List<String> files = usable.stream().map(Verdict::path).toList();
+    Dataset<Row> rows;
+    switch (format) {
+      case JSON:
+        JsonRecords.refuseIfNoObjects(spark.sparkContext().hadoopConfiguration(), inputs, usable);
+        rows = JsonRecords.read(spark, usable, stringCols, parts.values(), parts.keys());
+        break;
+      case CSV:
+        rows = CsvRecords.read(spark, inputs, usable, parts.values(), parts.keys());
+        break;
+      case PARQUET: {
+        Map<String, String> pq = new TreeMap<>();
+        pq.put("ignoreCorruptFiles", "false");
+        pq.put("mergeSchema", "true");
+        String[] paths = files.stream().map(InputReader::escapeGlob).toArray(String[]::new);
+        rows = parts.addTo(withIssue(spark.read().options(pq).parquet(paths)
+            .withColumn(Source.RAW_COL, lit(null).cast(DataTypes.StringType)), stringCols, true)
+            .withColumn(Source.FILE_COL, fileKey()));
+        break;
+      }
+      default:
+        throw new IllegalStateException("unreachable: " + format);
+    }
+    return new Source(rows, format, files, inputCheck, ledger);
+  }
+
+  private static Column fileKey() {
+    return org.apache.spark.sql.functions.udf((org.apache.spark.sql.api.java.UDF1<String, String>) InputReader::uriKey,
+        DataTypes.StringType).apply(input_file_name());
+  }
+
+  /** A path whose glob characters ({@code * ? [ ] { } \}) are escaped, so Hadoop reads exactly that file. */
+  static String escapeGlob(String path) {
+    StringBuilder s = new StringBuilder(path.length() + 8);
+    for (char c : path.toCharArray()) {
+      if ("*?[]{}\\".indexOf(c) >= 0) {
+        s.append('\\');
+      }
+      s.append(c);
+    }
+    return s.toString();
+  }
+
+  /** The decoded path part of a listed path or of Spark's input_file_name(), to match the two. */
+  public static String pathKey(String p) {
+    if (p == null) {
+      return null;
+    }
+    try {
+      return new Path(p).toUri().getPath();
+    } catch (RuntimeException e) {
+      return p;
+    }
+  }
+
+  /** The decoded path part of Spark's input_file_name() (a URI string). */
+  public static String uriKey(String u) {
+    if (u == null) {
+      return null;
+    }
+    try {
+      return java.net.URI.create(u).getPath();
+    } catch (RuntimeException e) {
+      return pathKey(u);
+    }
   }
 
   /** True when the user asked to skip corrupt files: --skip-corrupt-files or Spark's ignoreCorruptFiles. */
@@ -314,6 +423,7 @@ public final class InputReader {
           continue;
         }
         singleDirectory = inputs.size() == 1;
+        refuseSymlinkLoops(p);
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(p, true);
         String root = st.getPath().toUri().getPath();
         while (it.hasNext()) {
@@ -329,12 +439,73 @@ public final class InputReader {
         throw new UsageException("Cannot read input: cannot list " + in + " (" + e.getMessage() + ")", e);
       }
     }
+    out = canonical(out);
+    for (InputFile f : out) {
+      String name = f.path().substring(f.path().lastIndexOf('/') + 1);
+      if (name.endsWith("._COPYING_") || name.endsWith(".crdownload") || name.endsWith(".partial")) {
+        throw new UsageException("Cannot read input: " + f.path() + " is a copy still in flight (its name ends in "
+            + name.substring(name.lastIndexOf('.')) + "); wait until it is complete, or move it out of the input");
+      }
+    }
     if (out.isEmpty()) {
       throw new UsageException("Cannot read input: no data files in " + inputs
           + (ignored.isEmpty() ? "" : ": only " + ignored.size() + " hidden or _-prefixed file(s), which are "
               + "ignored as Spark ignores them, e.g. " + ignored.get(0)));
     }
     return new Listing(out, ignored, singleDirectory);
+  }
+
+  /**
+   * One entry per file: the same file given twice, or a folder and a file inside it (also through a
+   * symbolic link), is read once, with a WARN naming it.
+   */
+  static List<InputFile> canonical(List<InputFile> files) {
+    Map<String, InputFile> seen = new LinkedHashMap<>();
+    for (InputFile f : files) {
+      String key = realPath(f.path());
+      InputFile first = seen.putIfAbsent(key, f);
+      if (first != null) {
+        LOG.warn("Input file {} is listed more than once (also as {}): it is read once", first.path(), f.path());
+      }
+    }
+    return new ArrayList<>(seen.values());
+  }
+
+  private static String realPath(String path) {
+    try {
+      java.net.URI u = new Path(path).toUri();
+      if (u.getScheme() == null || u.getScheme().equals("file")) {
+        return java.nio.file.Paths.get(u.getPath()).toRealPath().toString();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not a local file: the path as listed
+    }
+    return new Path(path).toString();
+  }
+
+  /** Refuses a local folder whose sub-folders loop through symbolic links, naming the link. */
+  private static void refuseSymlinkLoops(Path p) {
+    java.net.URI u = p.toUri();
+    if (u.getScheme() != null && !u.getScheme().equals("file")) {
+      return;
+    }
+    try {
+      java.nio.file.Files.walkFileTree(java.nio.file.Paths.get(u.getPath()),
+          java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+          new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path file, IOException e)
+                throws IOException {
+              if (e instanceof java.nio.file.FileSystemLoopException) {
+                throw new UsageException("Cannot read input: " + file + " is a symbolic link that loops back to a "
+                    + "folder above it; remove the link or give the folders to read one by one");
+              }
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      // listing below reports unreadable folders
+    }
   }
 
   static InputFormat detect(List<String> inputs, List<String> files) {

@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
  * when the schema says string; this tells them apart so they can be quarantined.
  */
 public final class RawJson {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  private static final JsonFactory FACTORY = JsonRecords.FACTORY;
 
   /** JSON type of a top-level field, or what is wrong with the record as a whole. */
   public enum Kind {

@@ -54,6 +54,23 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
    * scoring, not here): the row is not labeled.
    */
   public static final String NON_FINITE_SCORE = "non_finite_score";
+  /** The text is longer than --max-text-chars. */
+  public static final String TEXT_TOO_LONG = "text_too_long";
+  /** Objects or arrays nested deeper than the JSON reader's limit (1000). */
+  public static final String TOO_DEEP = "too_deep";
+  /** A JSON line longer than the reader's cap (64 MiB); crest_record holds its first 4 KB. */
+  public static final String LINE_TOO_LONG = "line_too_long";
+  /** Anything else that went wrong with one record (an exception or Error while reading it). */
+  public static final String RECORD_ERROR = "record_error";
+  /** Not-selected reasons (counted in the summary, not quarantined): a message of a role not in --roles. */
+  public static final String OTHER_ROLE = "other_role";
+  /** Not selected: a conversation none of whose messages has a selected role. */
+  public static final String NO_SELECTED_MESSAGE = "no_selected_message";
+  /** Internal unit columns: the record's file, first unit of its record, not-selected reason. */
+  public static final String FIRST_COL = "\u0001crest_first";
+  public static final String SKIP_COL = "\u0001crest_skip";
+  /** Default of --max-text-chars. */
+  public static final int DEFAULT_MAX_TEXT_CHARS = 1_000_000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,6 +83,8 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   private final int messagesIndex; // messages: source position of the messages column
   private final String field; // text or messages column name
   private final Set<String> roles; // lower case; empty = all
+  private final int fileIndex; // source position of Source.FILE_COL, or -1
+  private int maxTextChars = DEFAULT_MAX_TEXT_CHARS;
 
   private Units(InputFormat format, StructType unitSchema, int[] keep, int rawIndex, int issueIndex, int textIndex,
       int messagesIndex, String field, Set<String> roles) {
@@ -78,6 +97,48 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     this.messagesIndex = messagesIndex;
     this.field = field;
     this.roles = roles;
+    this.fileIndex = -1;
+  }
+
+  private Units(Units u, int fileIndex) {
+    this.format = u.format;
+    this.unitSchema = u.unitSchema;
+    this.keep = u.keep;
+    this.rawIndex = u.rawIndex;
+    this.issueIndex = u.issueIndex;
+    this.textIndex = u.textIndex;
+    this.messagesIndex = u.messagesIndex;
+    this.field = u.field;
+    this.roles = u.roles;
+    this.fileIndex = fileIndex;
+    this.maxTextChars = u.maxTextChars;
+  }
+
+  /** Texts longer than {@code n} characters are quarantined as text_too_long. */
+  public Units withMaxTextChars(int n) {
+    maxTextChars = n;
+    return this;
+  }
+
+  /** Adds the internal columns (file, first unit of its record, not-selected reason) to every unit. */
+  private static Units withInternal(Units u, StructType in) {
+    return new Units(u, List.of(in.fieldNames()).indexOf(Source.FILE_COL));
+  }
+
+  /**
+   * An input column's name in the output: crest_* names (an earlier crest output being relabeled) move to
+   * crest_prev_* so that the new labels never collide with them; JSON's own crest_extra stays.
+   */
+  static String outputName(String name, InputFormat format) {
+    // case-insensitive, as Spark's duplicate-column check on write is: Crest_Label would collide too
+    if (format == InputFormat.JSON && name.equals(Columns.EXTRA_COL) || !name.regionMatches(true, 0, "crest_", 0, 6)) {
+      return name;
+    }
+    return Columns.PREV_PREFIX + name.substring("crest_".length());
+  }
+
+  private static StructField renamed(StructField f, InputFormat format) {
+    return DataTypes.createStructField(outputName(f.name(), format), f.dataType(), f.nullable());
   }
 
   /** Flat rows: one unit per row, text in {@code textCol}. */
@@ -93,13 +154,13 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     List<Integer> keep = new ArrayList<>();
     for (int i = 0; i < in.fields().length; i++) {
       if (!Source.isInternal(in.fields()[i].name())) {
-        fields.add(in.fields()[i]);
+        fields.add(renamed(in.fields()[i], source.format()));
         keep.add(i);
       }
     }
     addErrorColumns(fields);
-    return new Units(source.format(), DataTypes.createStructType(fields), toArray(keep),
-        in.fieldIndex(Source.RAW_COL), issueIndex(in), in.fieldIndex(textCol), -1, textCol, Set.of());
+    return withInternal(new Units(source.format(), DataTypes.createStructType(fields), toArray(keep),
+        in.fieldIndex(Source.RAW_COL), issueIndex(in), in.fieldIndex(textCol), -1, textCol, Set.of()), in);
   }
 
   /** Chat logs: one unit per message of {@code messagesCol} whose role is in {@code roles} (empty = all). */
@@ -116,7 +177,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     for (int i = 0; i < in.fields().length; i++) {
       String n = in.fields()[i].name();
       if (!Source.isInternal(n) && !n.equals(messagesCol)) {
-        fields.add(in.fields()[i]);
+        fields.add(renamed(in.fields()[i], source.format()));
         keep.add(i);
       }
     }
@@ -125,8 +186,12 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     fields.add(DataTypes.createStructField(Columns.TEXT_COL, DataTypes.StringType, true));
     addErrorColumns(fields);
     Set<String> lower = roles.stream().map(r -> r.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
-    return new Units(source.format(), DataTypes.createStructType(fields), toArray(keep),
-        in.fieldIndex(Source.RAW_COL), issueIndex(in), -1, in.fieldIndex(messagesCol), messagesCol, lower);
+    if (lower.contains("")) {
+      throw new UsageException("Cannot label: --roles holds an empty role (" + roles + "); name the roles to score, "
+          + "e.g. --roles user,assistant, or leave --roles out to score every message");
+    }
+    return withInternal(new Units(source.format(), DataTypes.createStructType(fields), toArray(keep),
+        in.fieldIndex(Source.RAW_COL), issueIndex(in), -1, in.fieldIndex(messagesCol), messagesCol, lower), in);
   }
 
   private static boolean isMessageArray(DataType t) {
@@ -145,7 +210,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     StructType in = source.rows().schema();
     if (!List.of(in.fieldNames()).contains(name)) {
       List<String> cols = new ArrayList<>(List.of(in.fieldNames()));
-      cols.removeIf(Source::isInternal);
+      cols.removeIf(c -> Source.isInternal(c) || c.equals(Columns.EXTRA_COL) && source.format() == InputFormat.JSON);
       String hint = "name the right one with " + flag;
       if (source.format() == InputFormat.CSV && cols.size() == 1) {
         for (String d : new String[] {";", "\t", "|"}) {
@@ -170,6 +235,14 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   private static void addErrorColumns(List<StructField> fields) {
     fields.add(DataTypes.createStructField(Columns.ERROR_COL, DataTypes.StringType, true));
     fields.add(DataTypes.createStructField(Columns.RECORD_COL, DataTypes.StringType, true));
+    fields.add(DataTypes.createStructField(Source.FILE_COL, DataTypes.StringType, true));
+    fields.add(DataTypes.createStructField(FIRST_COL, DataTypes.BooleanType, false));
+    fields.add(DataTypes.createStructField(SKIP_COL, DataTypes.StringType, true));
+  }
+
+  /** The internal unit columns, to drop before writing. */
+  public static String[] internalColumns() {
+    return new String[] {Source.FILE_COL, FIRST_COL, SKIP_COL};
   }
 
   private static int[] toArray(List<Integer> l) {
@@ -183,7 +256,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
 
   /** Name of the column holding the text to score in {@link #schema()}. */
   public String textColumn() {
-    return messagesIndex >= 0 ? Columns.TEXT_COL : field;
+    return messagesIndex >= 0 ? Columns.TEXT_COL : outputName(field, format);
   }
 
   public boolean isMessages() {
@@ -192,7 +265,51 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
 
   @Override
   public Iterator<Row> call(Row row) {
-    return messagesIndex >= 0 ? messageUnits(row).iterator() : List.of(flatUnit(row)).iterator();
+    List<Row> units;
+    try {
+      units = messagesIndex >= 0 ? messageUnits(row) : List.of(flatUnit(row));
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      // one record never stops the run: whatever went wrong with it, it is quarantined
+      String raw = rawIndex >= 0 && !row.isNullAt(rawIndex) ? row.getString(rawIndex) : null;
+      String record = raw != null ? raw : safeRecordOf(row);
+      units = List.of(messagesIndex >= 0 ? messageRow(row, null, null, null, RECORD_ERROR, record)
+          : errorRow(row, RECORD_ERROR, record));
+    }
+    List<Row> out = new ArrayList<>(units.size());
+    String file = fileIndex >= 0 && !row.isNullAt(fileIndex) ? row.getString(fileIndex) : null;
+    boolean first = true;
+    int n = unitSchema.size();
+    for (Row u : units) {
+      Object[] v = new Object[n];
+      for (int i = 0; i < n - 3; i++) {
+        v[i] = u.get(i);
+      }
+      v[n - 3] = file;
+      v[n - 2] = first;
+      v[n - 1] = u.get(n - 1);
+      first = false;
+      out.add(RowFactory.create(v));
+    }
+    return out.iterator();
+  }
+
+  private Row errorRow(Row row, String error, String record) {
+    Object[] values = new Object[unitSchema.size()];
+    for (int i = 0; i < keep.length; i++) {
+      values[i] = row.get(keep[i]);
+    }
+    values[textIndexInUnits()] = null;
+    values[keep.length] = error;
+    values[keep.length + 1] = record;
+    return RowFactory.create(values);
+  }
+
+  private static String safeRecordOf(Row row) {
+    try {
+      return recordOf(row);
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      return "(record not available: " + e.getClass().getSimpleName() + ")";
+    }
   }
 
   private Row flatUnit(Row row) {
@@ -232,6 +349,10 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
       error = NULL_TEXT;
       record = recordOf(row);
     }
+    if (error == null && text != null && text.length() > maxTextChars) {
+      error = TEXT_TOO_LONG;
+      record = raw != null ? raw : recordOf(row);
+    }
     Object[] values = new Object[unitSchema.size()];
     for (int i = 0; i < keep.length; i++) {
       values[i] = row.get(keep[i]);
@@ -251,7 +372,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
   }
 
   private int textIndexInUnits() {
-    return unitSchema.fieldIndex(field);
+    return unitSchema.fieldIndex(outputName(field, format));
   }
 
   private List<Row> messageUnits(Row row) {
@@ -314,7 +435,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
       for (JsonNode m : node) {
         addJsonMessage(out, row, turn++, m);
       }
-      return out;
+      return noneSelected(out, row, (String) value);
     }
     List<Row> messages = row.getList(messagesIndex);
     if (messages.isEmpty()) {
@@ -330,16 +451,25 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
       }
       String role = fieldAsString(m, "role");
       if (!selected(role)) {
+        out.add(skipRow(row, t, role, OTHER_ROLE));
         continue;
       }
       int ci = m.fieldIndex("content");
-      if (m.isNullAt(ci)) {
-        out.add(messageRow(row, t, role, null, NULL_TEXT, recordOf(m)));
+      Object c = m.isNullAt(ci) ? null : m.get(ci);
+      if (c == null) {
+        out.add(messageRow(row, t, role, null, NULL_TEXT, safeRecordOf(m)));
+      } else if (c instanceof String) {
+        String text = (String) c;
+        out.add(text.length() > maxTextChars ? messageRow(row, t, role, null, TEXT_TOO_LONG, safeRecordOf(m))
+            : messageRow(row, t, role, text, null, null));
       } else {
-        out.add(messageRow(row, t, role, m.getString(ci), null, null));
+        // content as a list of parts or a number: parts with type text are joined, anything else quarantined
+        String parts = rowParts(c);
+        out.add(parts == null ? messageRow(row, t, role, null, NON_STRING_TEXT, safeRecordOf(m))
+            : messageRow(row, t, role, parts, null, null));
       }
     }
-    return out;
+    return noneSelected(out, row, null);
   }
 
   private void addJsonMessage(List<Row> out, Row row, int turn, JsonNode m) {
@@ -350,6 +480,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     JsonNode r = m.get("role");
     String role = r == null || r.isNull() ? null : r.isTextual() ? r.textValue() : r.toString();
     if (!selected(role)) {
+      out.add(skipRow(row, turn, role, OTHER_ROLE));
       return;
     }
     JsonNode c = m.get("content");
@@ -358,7 +489,8 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     } else if (c.isNull()) {
       out.add(messageRow(row, turn, role, null, NULL_TEXT, m.toString()));
     } else if (c.isTextual()) {
-      out.add(messageRow(row, turn, role, c.textValue(), null, null));
+      out.add(c.textValue().length() > maxTextChars ? messageRow(row, turn, role, null, TEXT_TOO_LONG, m.toString())
+          : messageRow(row, turn, role, c.textValue(), null, null));
     } else {
       String parts = textParts(c);
       if (parts == null) {
@@ -380,6 +512,53 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
       JsonNode text = p.get("text");
       if (type != null && "text".equals(type.asText()) && text != null && text.isTextual()) {
         texts.add(text.textValue());
+      }
+    }
+    return texts.isEmpty() ? null : String.join("\n", texts);
+  }
+
+  /** A message not scored because of its role: counted in the summary's not_selected, never written. */
+  private Row skipRow(Row row, Integer turn, String role, String reason) {
+    Object[] values = new Object[unitSchema.size()];
+    for (int i = 0; i < keep.length; i++) {
+      values[i] = row.get(keep[i]);
+    }
+    values[keep.length] = turn;
+    values[keep.length + 1] = role;
+    values[unitSchema.size() - 1] = reason;
+    return RowFactory.create(values);
+  }
+
+  /** A conversation with no selected message gets one extra not-selected unit, so it is counted. */
+  private List<Row> noneSelected(List<Row> out, Row row, String record) {
+    boolean any = out.stream().anyMatch(u -> u.isNullAt(unitSchema.size() - 1));
+    if (!any) {
+      out.add(skipRow(row, null, null, NO_SELECTED_MESSAGE));
+    }
+    return out;
+  }
+
+  /** Parquet content given as parts (structs with type and text): the text parts joined, else null. */
+  private static String rowParts(Object c) {
+    List<?> list;
+    if (c instanceof scala.collection.Seq) {
+      list = scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) c);
+    } else if (c instanceof List) {
+      list = (List<?>) c;
+    } else {
+      return null;
+    }
+    List<String> texts = new ArrayList<>();
+    for (Object p : list) {
+      if (p instanceof Row) {
+        Row r = (Row) p;
+        String type = fieldAsString(r, "type");
+        List<String> names = List.of(r.schema().fieldNames());
+        if ("text".equals(type) && names.contains("text") && r.get(r.fieldIndex("text")) instanceof String) {
+          texts.add(r.getString(r.fieldIndex("text")));
+        }
+      } else if (p instanceof String) {
+        texts.add((String) p);
       }
     }
     return texts.isEmpty() ? null : String.join("\n", texts);

@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LabelJob {
   private static final Logger LOG = LoggerFactory.getLogger(LabelJob.class);
+  /** Spark setting behind --max-text-chars. */
+  public static final String MAX_TEXT_CHARS = "spark.crest.maxTextChars";
+  /** Above this many input files the per-file ledger goes to _crest_files.parquet instead of the summary. */
+  static final int FILES_IN_SUMMARY = 1000;
 
   private LabelJob() {}
 
@@ -137,12 +141,28 @@ public final class LabelJob {
 
     String field = o.messagesCol() == null ? o.textCol() : o.messagesCol();
     spark.sparkContext().setJobDescription("crest label: read and check " + o.inputs());
-    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(field));
-    Units units = o.messagesCol() == null ? Units.flat(source, o.textCol())
-        : Units.messages(source, o.messagesCol(), o.roles());
-    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
+    Source source = InputReader.readExact(spark, o.inputs(), o.format(), List.of(field));
+    Units units = (o.messagesCol() == null ? Units.flat(source, o.textCol())
+        : Units.messages(source, o.messagesCol(), o.roles()))
+        .withMaxTextChars(Integer.parseInt(spark.conf().get(MAX_TEXT_CHARS,
+            String.valueOf(Units.DEFAULT_MAX_TEXT_CHARS)).trim()));
+    // the units are kept (memory, spilling to disk) so that the input is read once for labeling: the
+    // quarantine and the per-file counts come from the kept units, not from a new read
+    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()))
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    try {
+      return score(spark, o, writeTo, bundle, t0, startedAt, settings, out, fs, source, units, unitRows);
+    } finally {
+      unitRows.unpersist();
+    }
+  }
 
-    Dataset<Row> good = unitRows.where(col(Columns.ERROR_COL).isNull()).drop(Columns.ERROR_COL, Columns.RECORD_COL);
+  private static LabelSummary score(SparkSession spark, LabelOptions o, String writeTo, ModelBundle bundle, long t0,
+      String startedAt, ScoringSettings settings, Path out, FileSystem fs, Source source, Units units,
+      Dataset<Row> unitRows) {
+    int unsafeIndex = settings.unsafeIndex();
+    Dataset<Row> good = unitRows.where(col(Columns.ERROR_COL).isNull().and(col(Units.SKIP_COL).isNull()))
+        .drop(Columns.ERROR_COL, Columns.RECORD_COL).drop(Units.internalColumns());
     if (o.repartition() > 0) {
       good = good.repartition(o.repartition());
     }
@@ -168,7 +188,8 @@ public final class LabelJob {
 
     spark.sparkContext().setJobDescription("crest label: write the quarantine");
     String qdir = new Path(out, Columns.QUARANTINE_DIR).toString();
-    Dataset<Row> rejected = unitRows.where(col(Columns.ERROR_COL).isNotNull());
+    Dataset<Row> rejected = unitRows.where(col(Columns.ERROR_COL).isNotNull()).drop(Units.internalColumns());
+    // rows whose model output was NaN or infinite: never labeled, quarantined as non_finite_score (ScorePartition)
     List<Row> nonFinite = nonFiniteRows(bundle, metrics);
     if (!nonFinite.isEmpty()) {
       StructType nfSchema = good.schema().add(Columns.ERROR_COL, DataTypes.StringType, true)
@@ -178,7 +199,8 @@ public final class LabelJob {
     rejected.write().mode(SaveMode.Overwrite).parquet(qdir);
 
     spark.sparkContext().setJobDescription("crest label: count input and check conservation");
-    long rowsIn = unitRows.count();
+    FileLedger ledger = FileLedger.count(spark, source, unitRows, units.isMessages());
+    long rowsIn = units.isMessages() ? ledger.unitsOut() : ledger.recordsIn();
     Row agg = spark.read().parquet(writeTo)
         .agg(count(lit(1)), sum(when(col(Columns.LABEL_COL).equalTo("unsafe"), 1).otherwise(0)),
             sum(col(Columns.WINDOWS_COL).cast(DataTypes.LongType)), sum(col(Columns.TOKENS_COL).cast(DataTypes.LongType)))
@@ -211,9 +233,21 @@ public final class LabelJob {
     double elapsed = (System.nanoTime() - t0) / 1e9;
     long real = metrics.realTokens.value();
     long computed = metrics.computedTokens.value();
-    boolean conserved = rowsIn == labeled + quarantined;
+    // the ledger counts a non-finite row as a unit to label (its file's sum is the same either way); the output
+    // holds it in the quarantine instead
+    long nonFiniteCount = nonFinite.size();
+    String problem = ledger.problem(labeled + nonFiniteCount, quarantined - nonFiniteCount);
+    boolean conserved = rowsIn == labeled + quarantined && problem == null;
+    String filesParquet = null;
+    List<FileLedger.FileCount> perFile = ledger.files();
+    if (perFile.size() > FILES_IN_SUMMARY) {
+      filesParquet = new Path(out, Columns.FILES_LEDGER).toString();
+      ledger.write(spark, filesParquet);
+      perFile = null;
+    }
     LabelSummary summary = LabelSummary.builder()
-        .status(conserved ? "ok" : "failed: rows_in != rows_labeled + rows_quarantined")
+        .status(conserved ? "ok" : "failed: " + (problem != null ? problem
+            : "rows_in != rows_labeled + rows_quarantined"))
         .rowsIn(rowsIn).rowsLabeled(labeled).rowsQuarantined(quarantined).unsafe(unsafe).safe(labeled - unsafe)
         .threshold(o.threshold()).model(bundle.id()).modelIsDemo(bundle.isDemo())
         .unsafeLabel(bundle.labels().get(unsafeIndex)).input(o.inputs()).inputFormat(source.format().toString())
@@ -225,12 +259,13 @@ public final class LabelJob {
         .rowsPerSecond(round(labeled / Math.max(labelSeconds, 1e-9)))
         .tokensPerSecond(round(real / Math.max(labelSeconds, 1e-9))).startedAt(startedAt)
         .finishedAt(Instant.now().toString()).languages(languages).inputCheck(source.check())
+        .recordsIn(ledger.recordsIn()).notSelected(ledger.notSelected()).files(perFile).filesLedger(filesParquet)
         .build();
     writeSummary(fs, new Path(out, Columns.SUMMARY_FILE), summary);
     if (!conserved) {
-      throw new ConservationException("Cannot finish: rows_in = " + rowsIn + " but rows_labeled + rows_quarantined = "
-          + labeled + " + " + quarantined + " = " + (labeled + quarantined) + "; see "
-          + new Path(o.output(), Columns.SUMMARY_FILE));
+      throw new ConservationException("Cannot finish: " + (problem != null ? problem : "rows_in = " + rowsIn
+          + " but rows_labeled + rows_quarantined = " + labeled + " + " + quarantined + " = "
+          + (labeled + quarantined)) + "; see " + new Path(o.output(), Columns.SUMMARY_FILE));
     }
     LOG.info("Labeled {} rows ({} unsafe), quarantined {} {}, in {} s; summary at {}", labeled, unsafe, quarantined,
         reasons, round(elapsed), new Path(o.output(), Columns.SUMMARY_FILE));

@@ -42,7 +42,14 @@ public record LabelSummary(
     // with --detect-language: labeled rows per crest_lang, "und" for rows the detector was unsure of; else absent
     @JsonProperty("languages") @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Long> languages,
     // empty, hidden/_-prefixed and (with --skip-corrupt-files) skipped corrupt input files, at the top level
-    @JsonUnwrapped org.crest.io.InputCheck inputCheck) {
+    @JsonUnwrapped org.crest.io.InputCheck inputCheck,
+    // records in the input files as counted from the files themselves (the ledger), over all files
+    @JsonProperty("records_in") long recordsIn,
+    // units counted but not scored nor quarantined, by reason (chats: other_role messages, no_selected_message)
+    @JsonProperty("not_selected") Map<String, Long> notSelected,
+    // per input file: records (ledger), labeled, quarantined, not_selected; absent when in _crest_files.parquet
+    @JsonProperty("files") @JsonInclude(JsonInclude.Include.NON_NULL) List<FileLedger.FileCount> files,
+    @JsonProperty("files_ledger") @JsonInclude(JsonInclude.Include.NON_NULL) String filesLedger) {
   /** A builder; set what differs. */
   public static Builder builder() {
     return new Builder();
@@ -83,6 +90,10 @@ public record LabelSummary(
     b.finishedAt = finishedAt;
     b.languages = languages;
     b.inputCheck = inputCheck;
+    b.recordsIn = recordsIn;
+    b.notSelected = notSelected;
+    b.files = files;
+    b.filesLedger = filesLedger;
     return b;
   }
 
@@ -120,6 +131,10 @@ public record LabelSummary(
     private String finishedAt;
     private Map<String, Long> languages;
     private org.crest.io.InputCheck inputCheck;
+    private long recordsIn;
+    private Map<String, Long> notSelected;
+    private List<FileLedger.FileCount> files;
+    private String filesLedger;
 
     private Builder() {}
 
@@ -283,11 +298,32 @@ public record LabelSummary(
       return this;
     }
 
+    public Builder recordsIn(long recordsIn) {
+      this.recordsIn = recordsIn;
+      return this;
+    }
+
+    public Builder notSelected(Map<String, Long> notSelected) {
+      this.notSelected = notSelected;
+      return this;
+    }
+
+    public Builder files(List<FileLedger.FileCount> files) {
+      this.files = files;
+      return this;
+    }
+
+    public Builder filesLedger(String filesLedger) {
+      this.filesLedger = filesLedger;
+      return this;
+    }
+
     public LabelSummary build() {
       return new LabelSummary(status, rowsIn, rowsLabeled, rowsQuarantined, unsafe, safe, threshold, model,
           modelIsDemo, unsafeLabel, input, inputFormat, inputFiles, output, mode, windows, contentTokens, modelTokens,
           computedTokens, paddingEfficiency, batches, sessionsCreated, sessionsPerExecutor, quarantineReasons,
-          labelSeconds, elapsedSeconds, rowsPerSecond, tokensPerSecond, startedAt, finishedAt, languages, inputCheck);
+          labelSeconds, elapsedSeconds, rowsPerSecond, tokensPerSecond, startedAt, finishedAt, languages, inputCheck,
+          recordsIn, notSelected, files, filesLedger);
     }
   }
 
