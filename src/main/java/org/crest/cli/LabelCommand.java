@@ -186,6 +186,9 @@ public final class LabelCommand implements Callable<Integer> {
     if (skipCorruptFiles) {
       conf.put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
     }
+    // an output over the input is refused before Spark starts (the job checks again, with Spark's configuration)
+    org.crest.spark.OutputGuard.refuseOverlap(new org.apache.hadoop.conf.Configuration(), o.output(),
+        org.crest.label.LabelJob.reads(o));
     SparkSession spark = SparkSessions.create("crest label", master, sparkConf(), o.output(), verbose);
     try {
       if (resume) {
