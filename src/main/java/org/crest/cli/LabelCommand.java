@@ -158,6 +158,9 @@ public final class LabelCommand implements Callable<Integer> {
       }
       spark.conf().put(org.crest.label.LabelJob.MAX_TEXT_CHARS, String.valueOf(maxTextChars));
     }
+    // an output over the input is refused before Spark starts (the job checks again, with Spark's configuration)
+    org.crest.spark.OutputGuard.refuseOverlap(new org.apache.hadoop.conf.Configuration(), o.output(),
+        org.crest.label.LabelJob.reads(o));
     // a broken model, or an embedder given as --model, is refused in one line before Spark starts
     org.crest.label.LabelJob.resolveModel(o);
     SparkSession session = spark.start("crest label", o.output(), sparkConf());

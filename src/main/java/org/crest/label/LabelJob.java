@@ -95,7 +95,7 @@ public final class LabelJob {
   }
 
   /** What a label run reads: the inputs, and the model folder when it is one. */
-  static List<OutputGuard.Input> reads(LabelOptions o) {
+  public static List<OutputGuard.Input> reads(LabelOptions o) {
     List<OutputGuard.Input> in = new java.util.ArrayList<>(OutputGuard.Input.of("--input", o.inputs()));
     in.addAll(OutputGuard.Input.ifLocalFolder("--model", o.model()));
     return in;

@@ -308,8 +308,11 @@ public final class OutputGuard implements AutoCloseable {
 
   // ---- overlap ------------------------------------------------------------------------------------------------
 
-  /** Refuses an output that is, contains or lies inside one of the inputs (exit 2), before anything is written. */
-  static void refuseOverlap(Configuration conf, String outputArg, List<Input> inputs) {
+  /**
+   * Refuses an output that is, contains or lies inside one of the inputs (exit 2), before anything is written. The
+   * command line calls it before Spark starts (with a plain Configuration); the jobs call it again with Spark's.
+   */
+  public static void refuseOverlap(Configuration conf, String outputArg, List<Input> inputs) {
     Canonical out = canonical(conf, outputArg);
     if (out == null) {
       return;
