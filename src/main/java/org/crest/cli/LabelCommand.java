@@ -79,7 +79,9 @@ public final class LabelCommand implements Callable<Integer> {
 
   @Option(names = {"-m", "--model"}, defaultValue = "demo", paramLabel = "MODEL",
       description = "A model bundle folder (model.onnx, tokenizer.json, config.json as optimum's ONNX export "
-          + "writes them), or demo: the bundled tiny test model, whose labels mean nothing. Default: ${DEFAULT-VALUE}.")
+          + "writes them): local, /Volumes/..., s3a://, hdfs:// or dbfs:/ (copied to a local cache and checked), or a "
+          + ".zip/.tar.gz of one; or demo: the bundled tiny test model, whose labels mean nothing. "
+          + "Default: ${DEFAULT-VALUE}.")
   String model;
 
   @Option(names = "--unsafe-label", paramLabel = "LABEL",
