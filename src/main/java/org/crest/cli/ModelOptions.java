@@ -7,8 +7,9 @@ import picocli.CommandLine.Option;
 public final class ModelOptions {
   @Option(names = {"-m", "--model"}, defaultValue = "demo", paramLabel = "MODEL",
       description = "A model bundle folder (model.onnx, tokenizer.json, config.json as optimum's ONNX export "
-          + "writes them), hf:ORG/NAME[@REV] (pulled from the Hugging Face Hub once, see model pull), or demo: the "
-          + "bundled tiny test model, whose labels mean nothing. Default: ${DEFAULT-VALUE}.")
+          + "writes them): local, /Volumes/..., s3a://, hdfs:// or dbfs:/ (copied to a local cache and checked), "
+          + "or a .zip/.tar.gz of one; hf:ORG/NAME[@REV] (pulled from the Hugging Face Hub once, see model pull); "
+          + "or demo: the bundled tiny test model, whose labels mean nothing. Default: ${DEFAULT-VALUE}.")
   String model;
 
   @Option(names = "--unsafe-label", paramLabel = "LABEL",
