@@ -1,11 +1,14 @@
 package org.crest.cluster;
 
+import org.crest.langid.Table8;
 import org.crest.Columns;
 
 import org.crest.UsageException;
 import org.crest.io.Units;
 import org.crest.langid.DetectLanguage;
+import org.crest.langid.NormaliseLanguage;
 import org.crest.spark.JobSupport;
+import org.crest.spark.OutputFiles;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.length;
@@ -106,7 +109,9 @@ public final class ClusterJob {
     Units units = Units.flat(source, o.textCol());
     Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
     // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
-    Column given = hasLangCol ? trim(col(o.langCol()).cast("string")) : lit(null).cast("string");
+    Column given = hasLangCol
+        ? udf(new NormaliseLanguage(), DataTypes.StringType).apply(col(o.langCol()).cast("string"))
+        : lit(null).cast("string");
     Column language = o.detectLanguage()
         ? when(given.isNull().or(length(given).equalTo(0)),
             udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
@@ -166,7 +171,7 @@ public final class ClusterJob {
       cl = clusterSentences(spark, centroids, sentencePoints, o);
     }
     spark.sparkContext().setJobDescription("crest cluster: write outputs");
-    Map<String, LanguageTables.PaperLanguage> paper = LanguageTables.paperClusters();
+    Map<String, Table8.Language> paper = Table8.byCode();
     List<TrainingLanguages.Member> members = new ArrayList<>();
     for (ClusterReport.Assigned a : cl.assigned()) {
       members.add(new TrainingLanguages.Member(a.language(), a.cluster(), a.distance()));
@@ -179,9 +184,9 @@ public final class ClusterJob {
       sweepRows.add(new ClusterReport.SweepRow(s.k(), s.cost(), s.silhouette(), s.ariMean(), s.ariMin(),
           s.clustersFound(), s.bestSeedIndex()));
     }
-    write(fs, new Path(out, "clusters.csv"), ClusterReport.clustersCsv(cl.assigned()));
-    write(fs, new Path(out, "k_sweep.csv"), ClusterReport.sweepCsv(sweepRows, cl.k(), cl.kneeK(), cl.silhouetteK()));
-    write(fs, new Path(out, "train_languages.csv"), ClusterReport.trainCsv(picks));
+    OutputFiles.write(fs, new Path(out, "clusters.csv"), ClusterReport.clustersCsv(cl.assigned()));
+    OutputFiles.write(fs, new Path(out, "k_sweep.csv"), ClusterReport.sweepCsv(sweepRows, cl.k(), cl.kneeK(), cl.silhouetteK()));
+    OutputFiles.write(fs, new Path(out, "train_languages.csv"), ClusterReport.trainCsv(picks));
     writeExcluded(fs, new Path(out, "excluded_languages.csv"), cl.excluded(), centroids);
     writeCentroids(spark, new Path(out, "centroids").toString(), centroids, cl.assigned());
     if (sentencePoints != null) {
@@ -207,8 +212,8 @@ public final class ClusterJob {
     String title = "Language centroids, k = " + cl.k() + " (" + bundle.id() + (bundle.isDemo() ? ", demo" : "") + ")";
     String xl = "PC1 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[0]) + " %)";
     String yl = "PC2 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[1]) + " %)";
-    write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
-    write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
+    OutputFiles.write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
+    OutputFiles.write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
 
     ClusterReport.ReportData rd = ClusterReport.ReportData.builder().title("crest cluster report")
         .commandLine(o.commandLine()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
@@ -218,7 +223,7 @@ public final class ClusterJob {
         .silhouetteK(cl.silhouetteK()).assigned(cl.assigned()).excluded(cl.excluded()).picks(picks).agreement(ag)
         .paper(paper).pcaExplained(explained).thinBelow(THIN_BELOW)
         .build();
-    write(fs, new Path(out, "report.md"), ClusterReport.markdown(rd));
+    OutputFiles.write(fs, new Path(out, "report.md"), ClusterReport.markdown(rd));
 
     List<Integer> ks = new ArrayList<>();
     for (KSweep.Step s : cl.sweep()) {
@@ -233,11 +238,7 @@ public final class ClusterJob {
         .paperAri(Double.isNaN(ag.ari()) ? null : ag.ari()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
         .output(o.output()).seconds(Math.round((System.nanoTime() - t0) / 1e6) / 1000.0)
         .build();
-    try (OutputStream os = fs.create(new Path(out, SUMMARY_FILE), true)) {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(os, summary);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write summary " + new Path(out, SUMMARY_FILE), e);
-    }
+    OutputFiles.writeJson(fs, new Path(out, SUMMARY_FILE), summary);
     if (sentencePoints != null) {
       sentencePoints.unpersist();
       embedded.unpersist();
@@ -579,22 +580,10 @@ public final class ClusterJob {
     }
     StringBuilder s = new StringBuilder("language,reason,sentences\n");
     for (Map.Entry<String, String> e : excluded.entrySet()) {
-      s.append(e.getKey()).append(",\"").append(e.getValue().replace("\"", "\"\"")).append("\",")
-          .append(n.getOrDefault(e.getKey(), 0L)).append('\n');
+      s.append(org.crest.io.Csv.line(e.getKey(), e.getValue(), n.getOrDefault(e.getKey(), 0L)));
     }
-    write(fs, file, s.toString());
+    OutputFiles.write(fs, file, s.toString());
   }
 
-  private static void write(FileSystem fs, Path file, String text) {
-    write(fs, file, text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void write(FileSystem fs, Path file, byte[] bytes) {
-    try (OutputStream os = fs.create(file, true)) {
-      os.write(bytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + file, e);
-    }
-  }
 
 }

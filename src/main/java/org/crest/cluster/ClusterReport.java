@@ -1,5 +1,8 @@
 package org.crest.cluster;
 
+import org.crest.io.Csv;
+import org.crest.langid.Table8;
+import org.crest.LanguageCodes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +36,7 @@ public final class ClusterReport {
   public static String clustersCsv(List<Assigned> rows) {
     StringBuilder s = new StringBuilder("language,cluster,cosine_distance,sentences,share_in_cluster\n");
     for (Assigned a : rows) {
-      s.append(csv(a.language())).append(',').append(a.cluster()).append(',').append(f(a.distance(), 6)).append(',')
+      s.append(Csv.field(a.language())).append(',').append(a.cluster()).append(',').append(f(a.distance(), 6)).append(',')
           .append(a.sentences()).append(',').append(f(a.share(), 4)).append('\n');
     }
     return s.toString();
@@ -62,26 +65,19 @@ public final class ClusterReport {
   public static String trainCsv(List<TrainingLanguages.Pick> picks) {
     StringBuilder s = new StringBuilder("cluster,language,rank,cc100_gib,cosine_distance,reason\n");
     for (TrainingLanguages.Pick p : picks) {
-      s.append(p.cluster()).append(',').append(csv(p.language())).append(',').append(p.rank()).append(',')
+      s.append(p.cluster()).append(',').append(Csv.field(p.language())).append(',').append(p.rank()).append(',')
           .append(p.cc100Gib() == null ? "" : p.cc100Gib().toString()).append(',').append(f(p.distance(), 6))
-          .append(',').append(csv(p.reason())).append('\n');
+          .append(',').append(Csv.field(p.reason())).append('\n');
     }
     return s.toString();
   }
 
-  static String csv(String v) {
-    if (v.contains(",") || v.contains("\"") || v.contains("\n")) {
-      return "\"" + v.replace("\"", "\"\"") + "\"";
-    }
-    return v;
-  }
-
   /** Agreement of our clusters with Table 8 over the shared languages (matched by base code). */
-  public static Agreement agreement(List<Assigned> ours, Map<String, LanguageTables.PaperLanguage> paper) {
+  public static Agreement agreement(List<Assigned> ours, Map<String, Table8.Language> paper) {
     Map<String, Integer> oursByCode = new TreeMap<>();
     Map<String, Integer> ambiguous = new TreeMap<>();
     for (Assigned a : ours) {
-      String c = LanguageTables.baseCode(a.language());
+      String c = LanguageCodes.base(a.language());
       if (paper.containsKey(c)) {
         // several corpus languages can share a base code (zh, zh-Hant): the first in order counts
         if (oursByCode.putIfAbsent(c, a.cluster()) != null) {
@@ -115,7 +111,7 @@ public final class ClusterReport {
       long rowsIn, long rowsEmbedded, long rowsOverCap, Map<String, Long> skipReasons, long nonFinite, long zero,
       long truncated, int maxTokens, List<SweepRow> sweep, int k, String kMethod, Integer kneeK, Integer silhouetteK,
       List<Assigned> assigned, Map<String, String> excluded, List<TrainingLanguages.Pick> picks, Agreement agreement,
-      Map<String, LanguageTables.PaperLanguage> paper, double[] pcaExplained, int thinBelow) {
+      Map<String, Table8.Language> paper, double[] pcaExplained, int thinBelow) {
     /** A builder; set what differs. */
     public static Builder builder() {
       return new Builder();
@@ -176,7 +172,7 @@ public final class ClusterReport {
       private Map<String, String> excluded;
       private List<TrainingLanguages.Pick> picks;
       private Agreement agreement;
-      private Map<String, LanguageTables.PaperLanguage> paper;
+      private Map<String, Table8.Language> paper;
       private double[] pcaExplained;
       private int thinBelow;
 
@@ -292,7 +288,7 @@ public final class ClusterReport {
         return this;
       }
 
-      public Builder paper(Map<String, LanguageTables.PaperLanguage> paper) {
+      public Builder paper(Map<String, Table8.Language> paper) {
         this.paper = paper;
         return this;
       }
@@ -375,7 +371,7 @@ public final class ClusterReport {
         + "languages of unknown size by closeness to the cluster centre.\n\n");
     s.append("| cluster | language | CC-100 GiB | paper role | reason |\n|---|---|---|---|---|\n");
     for (TrainingLanguages.Pick p : d.picks()) {
-      LanguageTables.PaperLanguage pl = d.paper().get(LanguageTables.baseCode(p.language()));
+      Table8.Language pl = d.paper().get(LanguageCodes.base(p.language()));
       s.append("| ").append(p.cluster()).append(" | ").append(p.language()).append(" | ")
           .append(p.cc100Gib() == null ? "?" : p.cc100Gib()).append(" | ")
           .append(pl == null ? "not in Table 8" : (pl.role().isEmpty() ? "cluster " + pl.cluster()

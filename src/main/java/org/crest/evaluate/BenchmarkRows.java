@@ -1,5 +1,6 @@
 package org.crest.evaluate;
 
+import org.crest.LanguageCodes;
 import org.crest.Columns;
 
 import java.io.Serializable;
@@ -336,11 +337,11 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
       v[i] = row.get(keep[i]);
     }
     int k = keep.length;
-    String key = Paper.langKey(lang);
+    String key = LanguageCodes.base(lang);
     v[k] = text;
     v[k + 1] = label;
     v[k + 2] = labelRaw;
-    v[k + 3] = lang;
+    v[k + 3] = lang == null || lang.isBlank() ? lang : LanguageCodes.normalise(lang);
     v[k + 4] = dataset == null ? "unknown" : dataset;
     v[k + 5] = lang == null ? null : clusters.get(key);
     v[k + 6] = lang == null ? null : groups.getOrDefault(key, Paper.OUT_OF_DOMAIN);
