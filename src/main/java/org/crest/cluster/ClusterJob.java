@@ -98,31 +98,7 @@ public final class ClusterJob {
     Path out = new Path(o.output());
     FileSystem fs = JobSupport.claimOutput(spark, o.output(), o.overwrite(), true);
 
-    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
-    boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
-    if (!hasLangCol && !o.detectLanguage()) {
-      List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
-      cols.removeIf(Source::isInternal);
-      throw new UsageException("Cannot cluster: the input has no column '" + o.langCol() + "' (columns: " + cols
-          + "); name the language column with --lang-col, or pass --detect-language");
-    }
-    Units units = Units.flat(source, o.textCol());
-    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
-    // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
-    Column given = hasLangCol
-        ? udf(new NormaliseLanguage(), DataTypes.StringType).apply(col(o.langCol()).cast("string"))
-        : lit(null).cast("string");
-    Column language = o.detectLanguage()
-        ? when(given.isNull().or(length(given).equalTo(0)),
-            udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
-        : given;
-    Dataset<Row> checked = unitRows.withColumn("_crest_language", language).select(
-        when(col(Columns.ERROR_COL).isNotNull(), col(Columns.ERROR_COL))
-            .when(col("_crest_language").isNull().or(length(col("_crest_language")).equalTo(0)),
-                lit(MISSING_LANGUAGE))
-            .when(length(trim(col(o.textCol()))).equalTo(0), lit(EMPTY_TEXT))
-            .as("reason"),
-        col("_crest_language").as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
+    Dataset<Row> checked = readAndCheck(spark, o);
 
     spark.sparkContext().setJobDescription("crest cluster: count and validate input");
     long rowsIn = 0;
@@ -134,13 +110,7 @@ public final class ClusterJob {
       }
     }
     long skipped = skip.values().stream().mapToLong(Long::longValue).sum();
-    Dataset<Row> good = checked.where(col("reason").isNull()).select(EmbedPartition.LANG, EmbedPartition.TEXT);
-    if (o.maxSentencesPerLanguage() > 0) {
-      // deterministic cap: the N rows of each language with the smallest hash of their text
-      good = good.withColumn("_rank", row_number().over(Window.partitionBy(EmbedPartition.LANG)
-              .orderBy(xxhash64(col(EmbedPartition.TEXT)), col(EmbedPartition.TEXT))))
-          .where(col("_rank").leq(o.maxSentencesPerLanguage())).drop("_rank");
-    }
+    Dataset<Row> good = capped(checked.where(col("reason").isNull()), o);
 
     EmbedPartition embed = new EmbedPartition(bundle, JobSupport.ship(spark, bundle), o.maxTokens(), o.batchTokens(),
         o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()));
@@ -179,11 +149,8 @@ public final class ClusterJob {
     List<TrainingLanguages.Pick> picks = TrainingLanguages.select(members, LanguageTables.cc100Gib(),
         o.twoRepresentativesFrom());
     ClusterReport.Agreement ag = ClusterReport.agreement(cl.assigned(), paper);
-    List<ClusterReport.SweepRow> sweepRows = new ArrayList<>();
-    for (KSweep.Step s : cl.sweep()) {
-      sweepRows.add(new ClusterReport.SweepRow(s.k(), s.cost(), s.silhouette(), s.ariMean(), s.ariMin(),
-          s.clustersFound(), s.bestSeedIndex()));
-    }
+    List<ClusterReport.SweepRow> sweepRows = sweepRows(cl);
+
     OutputFiles.write(fs, new Path(out, "clusters.csv"), ClusterReport.clustersCsv(cl.assigned()));
     OutputFiles.write(fs, new Path(out, "k_sweep.csv"), ClusterReport.sweepCsv(sweepRows, cl.k(), cl.kneeK(), cl.silhouetteK()));
     OutputFiles.write(fs, new Path(out, "train_languages.csv"), ClusterReport.trainCsv(picks));
@@ -193,27 +160,7 @@ public final class ClusterJob {
       writeSentenceClusters(sentencePoints, cl, new Path(out, "sentence_clusters").toString());
     }
 
-    // picture: PCA of the normalised centroids of the clustered languages
-    Map<String, LanguageCentroid> byLang = new HashMap<>();
-    for (LanguageCentroid c : centroids) {
-      byLang.put(c.language(), c);
-    }
-    double[][] rows = new double[cl.assigned().size()][];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = Vectors.normalized(byLang.get(cl.assigned().get(i).language()).centroid());
-    }
-    double[] explained = new double[2];
-    double[][] xy = Pca.project2(rows, explained);
-    List<ClusterPlot.Point> pts = new ArrayList<>();
-    for (int i = 0; i < rows.length; i++) {
-      ClusterReport.Assigned a = cl.assigned().get(i);
-      pts.add(new ClusterPlot.Point(a.language(), a.cluster(), xy[i][0], xy[i][1]));
-    }
-    String title = "Language centroids, k = " + cl.k() + " (" + bundle.id() + (bundle.isDemo() ? ", demo" : "") + ")";
-    String xl = "PC1 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[0]) + " %)";
-    String yl = "PC2 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[1]) + " %)";
-    OutputFiles.write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
-    OutputFiles.write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
+    double[] explained = writePicture(fs, out, bundle, cl, centroids);
 
     ClusterReport.ReportData rd = ClusterReport.ReportData.builder().title("crest cluster report")
         .commandLine(o.commandLine()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
@@ -570,6 +517,85 @@ public final class ClusterJob {
       l.add(x);
     }
     return l;
+  }
+
+  /**
+   * Read and check: the input's rows as (reason, language, text); reason null for a row to embed, else why it is
+   * skipped. The language is the normalised --lang-col value, else (--detect-language) the detected one.
+   */
+  private static Dataset<Row> readAndCheck(SparkSession spark, ClusterOptions o) {
+    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
+    boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
+    if (!hasLangCol && !o.detectLanguage()) {
+      List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
+      cols.removeIf(Source::isInternal);
+      throw new UsageException("Cannot cluster: the input has no column '" + o.langCol() + "' (columns: " + cols
+          + "); name the language column with --lang-col, or pass --detect-language");
+    }
+    Units units = Units.flat(source, o.textCol());
+    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
+    // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
+    Column given = hasLangCol
+        ? udf(new NormaliseLanguage(), DataTypes.StringType).apply(col(o.langCol()).cast("string"))
+        : lit(null).cast("string");
+    Column language = o.detectLanguage()
+        ? when(given.isNull().or(length(given).equalTo(0)),
+            udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
+        : given;
+    return unitRows.withColumn("_crest_language", language).select(
+        when(col(Columns.ERROR_COL).isNotNull(), col(Columns.ERROR_COL))
+            .when(col("_crest_language").isNull().or(length(col("_crest_language")).equalTo(0)),
+                lit(MISSING_LANGUAGE))
+            .when(length(trim(col(o.textCol()))).equalTo(0), lit(EMPTY_TEXT))
+            .as("reason"),
+        col("_crest_language").as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
+  }
+
+  /** The rows to embed as (language, text), at most --max-sentences-per-language per language. */
+  private static Dataset<Row> capped(Dataset<Row> valid, ClusterOptions o) {
+    Dataset<Row> good = valid.select(EmbedPartition.LANG, EmbedPartition.TEXT);
+    if (o.maxSentencesPerLanguage() > 0) {
+      // deterministic cap: the N rows of each language with the smallest hash of their text
+      good = good.withColumn("_rank", row_number().over(Window.partitionBy(EmbedPartition.LANG)
+              .orderBy(xxhash64(col(EmbedPartition.TEXT)), col(EmbedPartition.TEXT))))
+          .where(col("_rank").leq(o.maxSentencesPerLanguage())).drop("_rank");
+    }
+    return good;
+  }
+
+  /** The k sweep as the report and k_sweep.csv show it. */
+  private static List<ClusterReport.SweepRow> sweepRows(Clustering cl) {
+    List<ClusterReport.SweepRow> sweepRows = new ArrayList<>();
+    for (KSweep.Step s : cl.sweep()) {
+      sweepRows.add(new ClusterReport.SweepRow(s.k(), s.cost(), s.silhouette(), s.ariMean(), s.ariMin(),
+          s.clustersFound(), s.bestSeedIndex()));
+    }    return sweepRows;
+  }
+
+  /** The picture: PCA of the normalised centroids of the clustered languages as PNG and SVG; returns the variance shares. */
+  private static double[] writePicture(FileSystem fs, Path out, ModelBundle bundle, Clustering cl,
+      List<LanguageCentroid> centroids) {
+    Map<String, LanguageCentroid> byLang = new HashMap<>();
+    for (LanguageCentroid c : centroids) {
+      byLang.put(c.language(), c);
+    }
+    double[][] rows = new double[cl.assigned().size()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = Vectors.normalized(byLang.get(cl.assigned().get(i).language()).centroid());
+    }
+    double[] explained = new double[2];
+    double[][] xy = Pca.project2(rows, explained);
+    List<ClusterPlot.Point> pts = new ArrayList<>();
+    for (int i = 0; i < rows.length; i++) {
+      ClusterReport.Assigned a = cl.assigned().get(i);
+      pts.add(new ClusterPlot.Point(a.language(), a.cluster(), xy[i][0], xy[i][1]));
+    }
+    String title = "Language centroids, k = " + cl.k() + " (" + bundle.id() + (bundle.isDemo() ? ", demo" : "") + ")";
+    String xl = "PC1 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[0]) + " %)";
+    String yl = "PC2 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[1]) + " %)";
+    OutputFiles.write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
+    OutputFiles.write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
+    return explained;
   }
 
   private static void writeExcluded(FileSystem fs, Path file, Map<String, String> excluded,

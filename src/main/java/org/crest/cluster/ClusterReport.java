@@ -313,6 +313,18 @@ public final class ClusterReport {
 
   public static String markdown(ReportData d) {
     StringBuilder s = new StringBuilder();
+    header(s, d);
+    choiceOfK(s, d);
+    clusters(s, d);
+    trainingLanguages(s, d);
+    agreementWithTable8(s, d);
+    leftOut(s, d);
+    picture(s, d);
+    return s.toString();
+  }
+
+  /** Title, command line, embedder, level and the row counts. */
+  private static void header(StringBuilder s, ReportData d) {
     s.append("# ").append(d.title()).append("\n\n");
     if (d.commandLine() != null && !d.commandLine().isBlank()) {
       s.append("Command: `").append(d.commandLine()).append("`\n\n");
@@ -329,7 +341,10 @@ public final class ClusterReport {
     s.append("- sentences longer than ").append(d.maxTokens()).append(" tokens (embedded from their first window): ")
         .append(d.truncated()).append("; non-finite embeddings (left out): ").append(d.nonFinite())
         .append("; zero embeddings: ").append(d.zero()).append("\n\n");
+  }
 
+  /** The chosen k, the knee and the silhouette optimum, and the sweep table. */
+  private static void choiceOfK(StringBuilder s, ReportData d) {
     s.append("## Choice of k\n\n");
     s.append("k = **").append(d.k()).append("** (").append(d.kMethod()).append(")");
     s.append("; knee of the cost curve (Kneedle): ").append(d.kneeK() == null ? "none" : d.kneeK());
@@ -341,7 +356,10 @@ public final class ClusterReport {
           .append(" | ").append(f(r.silhouette(), 4)).append(" | ").append(f(r.ariMean(), 3)).append(" / ")
           .append(f(r.ariMin(), 3)).append(" | ").append(r.clustersFound()).append(" |\n");
     }
+  }
 
+  /** The clusters like the paper's Table 8, training languages in bold. */
+  private static void clusters(StringBuilder s, ReportData d) {
     Map<Integer, List<Assigned>> byCluster = new TreeMap<>();
     for (Assigned a : d.assigned()) {
       byCluster.computeIfAbsent(a.cluster(), c -> new ArrayList<>()).add(a);
@@ -364,7 +382,10 @@ public final class ClusterReport {
       s.append("| ").append(e.getKey()).append(" | ").append(ms.size()).append(" | ").append(String.join(", ", names))
           .append(" |\n");
     }
+  }
 
+  /** The training languages per cluster and why. */
+  private static void trainingLanguages(StringBuilder s, ReportData d) {
     s.append("\n## Training languages (§3.2)\n\n");
     s.append("Rule: per cluster the language with the largest CC-100 pretraining size (XLM-R paper, Table 6; see "
         + "crest/language/cc100_sizes.csv for where the figures come from), two for large clusters; ties and "
@@ -378,7 +399,10 @@ public final class ClusterReport {
               : pl.role() + ", cluster " + pl.cluster()))
           .append(" | ").append(p.reason()).append(" |\n");
     }
+  }
 
+  /** The adjusted Rand index against Table 8 and the overlap table. */
+  private static void agreementWithTable8(StringBuilder s, ReportData d) {
     Agreement ag = d.agreement();
     s.append("\n## Agreement with the paper's Table 8\n\n");
     s.append("Languages shared with Table 8 (matched by ISO 639-1 code, script/region suffix dropped): ")
@@ -411,6 +435,10 @@ public final class ClusterReport {
         s.append(' ').append(ag.paperOrder()[bestJ]).append(" (").append(best).append('/').append(total).append(") |\n");
       }
     }
+  }
+
+  /** Languages left out of K-Means, and languages with few sentences. */
+  private static void leftOut(StringBuilder s, ReportData d) {
     if (!d.excluded().isEmpty()) {
       s.append("\n## Languages left out of K-Means\n\n| language | reason |\n|---|---|\n");
       for (Map.Entry<String, String> e : d.excluded().entrySet()) {
@@ -427,9 +455,12 @@ public final class ClusterReport {
       s.append("\nLanguages with fewer than ").append(d.thinBelow())
           .append(" sentences (their centroid is noisy; clustered anyway): ").append(thin).append("\n");
     }
+  }
+
+  /** The PCA picture and the variance its two components explain. */
+  private static void picture(StringBuilder s, ReportData d) {
     s.append("\n## Picture\n\n![language centroids](centroids.png)\n\nPCA of the L2-normalised language centroids "
         + "(computed by crest), PC1 ").append(f(100 * d.pcaExplained()[0], 1)).append(" % and PC2 ")
         .append(f(100 * d.pcaExplained()[1], 1)).append(" % of the variance; also as centroids.svg.\n");
-    return s.toString();
   }
 }
