@@ -1,5 +1,11 @@
 package org.crest.cli;
 
+import org.crest.cli.options.ScoringOptions;
+import org.crest.cli.options.ModelOptions;
+import org.crest.cli.options.SparkOptions;
+import org.crest.cli.options.InputOptions;
+import org.crest.cli.options.OutputOptions;
+import org.crest.cli.options.WriteMode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.crest.evaluate.BenchmarkOptions;

@@ -1,6 +1,11 @@
 package org.crest.cli;
 
 import org.crest.spark.SparkSessions;
+import org.crest.cli.options.BatchOptions;
+import org.crest.cli.options.SparkOptions;
+import org.crest.cli.options.InputOptions;
+import org.crest.cli.options.OutputOptions;
+import org.crest.cli.options.WriteMode;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;

@@ -1,6 +1,11 @@
 package org.crest.cli;
 
 import org.crest.spark.SparkSessions;
+import org.crest.cli.options.ScoringOptions;
+import org.crest.cli.options.ModelOptions;
+import org.crest.cli.options.SparkOptions;
+import org.crest.cli.options.InputOptions;
+import org.crest.cli.options.WriteMode;
 import org.crest.Columns;
 
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package org.crest.cli;
 
+import org.crest.cli.options.VerboseOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

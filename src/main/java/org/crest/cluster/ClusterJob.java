@@ -1,13 +1,16 @@
 package org.crest.cluster;
 
+import org.crest.langid.Table8;
 import org.crest.Columns;
 
 import org.crest.UsageException;
 import org.crest.io.Text;
 import org.crest.io.Units;
 import org.crest.langid.DetectLanguage;
+import org.crest.langid.NormaliseLanguage;
 import org.crest.spark.JobSupport;
 import org.crest.spark.OutputGuard;
+import org.crest.spark.OutputFiles;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.length;
@@ -113,30 +116,7 @@ public final class ClusterJob {
     Path out = new Path(writeTo);
     FileSystem fs = JobSupport.claimOutput(spark, writeTo, o.overwrite(), true);
 
-    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
-    boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
-    if (!hasLangCol && !o.detectLanguage()) {
-      List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
-      cols.removeIf(Source::isInternal);
-      throw new UsageException("Cannot cluster: the input has no column '" + o.langCol() + "' (columns: " + cols
-          + "); name the language column with --lang-col, or pass --detect-language");
-    }
-    Units units = Units.flat(source, o.textCol());
-    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
-    // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
-    Column given = hasLangCol ? udf(new LanguageCode(), DataTypes.StringType).apply(col(o.langCol()).cast("string"))
-        : lit(null).cast("string");
-    Column language = o.detectLanguage()
-        ? when(given.isNull(),
-            udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
-        : given;
-    Dataset<Row> checked = unitRows.withColumn("_crest_language", language).select(
-        when(col(Columns.ERROR_COL).isNotNull(), col(Columns.ERROR_COL))
-            .when(col("_crest_language").isNull().or(length(col("_crest_language")).equalTo(0)),
-                lit(MISSING_LANGUAGE))
-            .when(udf(new BlankText(), DataTypes.BooleanType).apply(col(o.textCol())), lit(EMPTY_TEXT))
-            .as("reason"),
-        col("_crest_language").as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
+    Dataset<Row> checked = readAndCheck(spark, o);
 
     spark.sparkContext().setJobDescription("crest cluster: count and validate input");
     long rowsIn = 0;
@@ -148,13 +128,7 @@ public final class ClusterJob {
       }
     }
     long skipped = skip.values().stream().mapToLong(Long::longValue).sum();
-    Dataset<Row> good = checked.where(col("reason").isNull()).select(EmbedPartition.LANG, EmbedPartition.TEXT);
-    if (o.maxSentencesPerLanguage() > 0) {
-      // deterministic cap: the N rows of each language with the smallest hash of their text
-      good = good.withColumn("_rank", row_number().over(Window.partitionBy(EmbedPartition.LANG)
-              .orderBy(xxhash64(col(EmbedPartition.TEXT)), col(EmbedPartition.TEXT))))
-          .where(col("_rank").leq(o.maxSentencesPerLanguage())).drop("_rank");
-    }
+    Dataset<Row> good = capped(checked.where(col("reason").isNull()), o);
 
     EmbedPartition embed = new EmbedPartition(bundle, JobSupport.ship(spark, bundle), o.maxTokens(), o.batchTokens(),
         o.maxBatchSize(), o.chunkRows(), o.device(), JobSupport.intraOpThreads(spark, o.intraOpThreads()));
@@ -185,7 +159,7 @@ public final class ClusterJob {
       cl = clusterSentences(spark, centroids, sentencePoints, o);
     }
     spark.sparkContext().setJobDescription("crest cluster: write outputs");
-    Map<String, LanguageTables.PaperLanguage> paper = LanguageTables.paperClusters();
+    Map<String, Table8.Language> paper = Table8.byCode();
     List<TrainingLanguages.Member> members = new ArrayList<>();
     for (ClusterReport.Assigned a : cl.assigned()) {
       members.add(new TrainingLanguages.Member(a.language(), a.cluster(), a.distance()));
@@ -193,41 +167,18 @@ public final class ClusterJob {
     List<TrainingLanguages.Pick> picks = TrainingLanguages.select(members, LanguageTables.cc100Gib(),
         o.twoRepresentativesFrom());
     ClusterReport.Agreement ag = ClusterReport.agreement(cl.assigned(), paper);
-    List<ClusterReport.SweepRow> sweepRows = new ArrayList<>();
-    for (KSweep.Step s : cl.sweep()) {
-      sweepRows.add(new ClusterReport.SweepRow(s.k(), s.cost(), s.silhouette(), s.ariMean(), s.ariMin(),
-          s.clustersFound(), s.bestSeedIndex()));
-    }
-    write(fs, new Path(out, "clusters.csv"), ClusterReport.clustersCsv(cl.assigned()));
-    write(fs, new Path(out, "k_sweep.csv"), ClusterReport.sweepCsv(sweepRows, cl.k(), cl.kneeK(), cl.silhouetteK()));
-    write(fs, new Path(out, "train_languages.csv"), ClusterReport.trainCsv(picks));
+    List<ClusterReport.SweepRow> sweepRows = sweepRows(cl);
+
+    OutputFiles.write(fs, new Path(out, "clusters.csv"), ClusterReport.clustersCsv(cl.assigned()));
+    OutputFiles.write(fs, new Path(out, "k_sweep.csv"), ClusterReport.sweepCsv(sweepRows, cl.k(), cl.kneeK(), cl.silhouetteK()));
+    OutputFiles.write(fs, new Path(out, "train_languages.csv"), ClusterReport.trainCsv(picks));
     writeExcluded(fs, new Path(out, "excluded_languages.csv"), cl.excluded(), centroids);
     writeCentroids(spark, new Path(out, "centroids").toString(), centroids, cl.assigned());
     if (sentencePoints != null) {
       writeSentenceClusters(sentencePoints, cl, new Path(out, "sentence_clusters").toString());
     }
 
-    // picture: PCA of the normalised centroids of the clustered languages
-    Map<String, LanguageCentroid> byLang = new HashMap<>();
-    for (LanguageCentroid c : centroids) {
-      byLang.put(c.language(), c);
-    }
-    double[][] rows = new double[cl.assigned().size()][];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = Vectors.normalized(byLang.get(cl.assigned().get(i).language()).centroid());
-    }
-    double[] explained = new double[2];
-    double[][] xy = Pca.project2(rows, explained);
-    List<ClusterPlot.Point> pts = new ArrayList<>();
-    for (int i = 0; i < rows.length; i++) {
-      ClusterReport.Assigned a = cl.assigned().get(i);
-      pts.add(new ClusterPlot.Point(a.language(), a.cluster(), xy[i][0], xy[i][1]));
-    }
-    String title = "Language centroids, k = " + cl.k() + " (" + bundle.id() + (bundle.isDemo() ? ", demo" : "") + ")";
-    String xl = "PC1 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[0]) + " %)";
-    String yl = "PC2 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[1]) + " %)";
-    write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
-    write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
+    double[] explained = writePicture(fs, out, bundle, cl, centroids);
 
     ClusterReport.ReportData rd = ClusterReport.ReportData.builder().title("crest cluster report")
         .commandLine(o.commandLine()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
@@ -237,7 +188,7 @@ public final class ClusterJob {
         .silhouetteK(cl.silhouetteK()).assigned(cl.assigned()).excluded(cl.excluded()).picks(picks).agreement(ag)
         .paper(paper).pcaExplained(explained).thinBelow(THIN_BELOW)
         .build();
-    write(fs, new Path(out, "report.md"), ClusterReport.markdown(rd));
+    OutputFiles.write(fs, new Path(out, "report.md"), ClusterReport.markdown(rd));
 
     List<Integer> ks = new ArrayList<>();
     for (KSweep.Step s : cl.sweep()) {
@@ -252,11 +203,7 @@ public final class ClusterJob {
         .paperAri(Double.isNaN(ag.ari()) ? null : ag.ari()).embedder(bundle.id()).embedderIsDemo(bundle.isDemo())
         .output(o.output()).seconds(Math.round((System.nanoTime() - t0) / 1e6) / 1000.0)
         .build();
-    try (OutputStream os = fs.create(new Path(out, SUMMARY_FILE), true)) {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(os, summary);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write summary " + new Path(out, SUMMARY_FILE), e);
-    }
+    OutputFiles.writeJson(fs, new Path(out, SUMMARY_FILE), summary);
     if (sentencePoints != null) {
       sentencePoints.unpersist();
       embedded.unpersist();
@@ -268,11 +215,11 @@ public final class ClusterJob {
   }
 
   /**
-   * The language code of a row, as evaluate writes it: trimmed and lower-cased (EN and en are one language);
-   * blank is none. The one place cluster normalises language codes.
+   * The language code of a row by the one normaliser, {@link org.crest.LanguageCodes#normalise} (EN and en are
+   * one language, as in evaluate and label); blank (by {@link Text#isBlank}) is none.
    */
   static String normaliseLanguage(String code) {
-    return code == null || Text.isBlank(code) ? null : code.trim().toLowerCase(Locale.ROOT);
+    return Text.isBlank(code) ? null : org.crest.LanguageCodes.normalise(code);
   }
 
   /** {@link #normaliseLanguage} as a Spark function. */
@@ -644,6 +591,85 @@ public final class ClusterJob {
     return l;
   }
 
+  /**
+   * Read and check: the input's rows as (reason, language, text); reason null for a row to embed, else why it is
+   * skipped. The language is the normalised --lang-col value, else (--detect-language) the detected one.
+   */
+  private static Dataset<Row> readAndCheck(SparkSession spark, ClusterOptions o) {
+    Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
+    boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
+    if (!hasLangCol && !o.detectLanguage()) {
+      List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
+      cols.removeIf(Source::isInternal);
+      throw new UsageException("Cannot cluster: the input has no column '" + o.langCol() + "' (columns: " + cols
+          + "); name the language column with --lang-col, or pass --detect-language");
+    }
+    Units units = Units.flat(source, o.textCol());
+    Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
+    // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
+    Column given = hasLangCol
+        ? udf(new NormaliseLanguage(), DataTypes.StringType).apply(col(o.langCol()).cast("string"))
+        : lit(null).cast("string");
+    Column language = o.detectLanguage()
+        ? when(given.isNull().or(length(given).equalTo(0)),
+            udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol()))).otherwise(given)
+        : given;
+    return unitRows.withColumn("_crest_language", language).select(
+        when(col(Columns.ERROR_COL).isNotNull(), col(Columns.ERROR_COL))
+            .when(col("_crest_language").isNull().or(length(col("_crest_language")).equalTo(0)),
+                lit(MISSING_LANGUAGE))
+            .when(udf(new BlankText(), DataTypes.BooleanType).apply(col(o.textCol())), lit(EMPTY_TEXT))
+            .as("reason"),
+        col("_crest_language").as(EmbedPartition.LANG), col(o.textCol()).as(EmbedPartition.TEXT));
+  }
+
+  /** The rows to embed as (language, text), at most --max-sentences-per-language per language. */
+  private static Dataset<Row> capped(Dataset<Row> valid, ClusterOptions o) {
+    Dataset<Row> good = valid.select(EmbedPartition.LANG, EmbedPartition.TEXT);
+    if (o.maxSentencesPerLanguage() > 0) {
+      // deterministic cap: the N rows of each language with the smallest hash of their text
+      good = good.withColumn("_rank", row_number().over(Window.partitionBy(EmbedPartition.LANG)
+              .orderBy(xxhash64(col(EmbedPartition.TEXT)), col(EmbedPartition.TEXT))))
+          .where(col("_rank").leq(o.maxSentencesPerLanguage())).drop("_rank");
+    }
+    return good;
+  }
+
+  /** The k sweep as the report and k_sweep.csv show it. */
+  private static List<ClusterReport.SweepRow> sweepRows(Clustering cl) {
+    List<ClusterReport.SweepRow> sweepRows = new ArrayList<>();
+    for (KSweep.Step s : cl.sweep()) {
+      sweepRows.add(new ClusterReport.SweepRow(s.k(), s.cost(), s.silhouette(), s.ariMean(), s.ariMin(),
+          s.clustersFound(), s.bestSeedIndex()));
+    }    return sweepRows;
+  }
+
+  /** The picture: PCA of the normalised centroids of the clustered languages as PNG and SVG; returns the variance shares. */
+  private static double[] writePicture(FileSystem fs, Path out, ModelBundle bundle, Clustering cl,
+      List<LanguageCentroid> centroids) {
+    Map<String, LanguageCentroid> byLang = new HashMap<>();
+    for (LanguageCentroid c : centroids) {
+      byLang.put(c.language(), c);
+    }
+    double[][] rows = new double[cl.assigned().size()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = Vectors.normalized(byLang.get(cl.assigned().get(i).language()).centroid());
+    }
+    double[] explained = new double[2];
+    double[][] xy = Pca.project2(rows, explained);
+    List<ClusterPlot.Point> pts = new ArrayList<>();
+    for (int i = 0; i < rows.length; i++) {
+      ClusterReport.Assigned a = cl.assigned().get(i);
+      pts.add(new ClusterPlot.Point(a.language(), a.cluster(), xy[i][0], xy[i][1]));
+    }
+    String title = "Language centroids, k = " + cl.k() + " (" + bundle.id() + (bundle.isDemo() ? ", demo" : "") + ")";
+    String xl = "PC1 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[0]) + " %)";
+    String yl = "PC2 (" + String.format(java.util.Locale.ROOT, "%.1f", 100 * explained[1]) + " %)";
+    OutputFiles.write(fs, new Path(out, "centroids.png"), ClusterPlot.png(pts, title, xl, yl, cl.k()));
+    OutputFiles.write(fs, new Path(out, "centroids.svg"), ClusterPlot.svg(pts, title, xl, yl, cl.k()));
+    return explained;
+  }
+
   private static void writeExcluded(FileSystem fs, Path file, Map<String, String> excluded,
       List<LanguageCentroid> centroids) {
     Map<String, Long> n = new HashMap<>();
@@ -652,22 +678,10 @@ public final class ClusterJob {
     }
     StringBuilder s = new StringBuilder("language,reason,sentences\n");
     for (Map.Entry<String, String> e : excluded.entrySet()) {
-      s.append(e.getKey()).append(",\"").append(e.getValue().replace("\"", "\"\"")).append("\",")
-          .append(n.getOrDefault(e.getKey(), 0L)).append('\n');
+      s.append(org.crest.io.Csv.line(e.getKey(), e.getValue(), n.getOrDefault(e.getKey(), 0L)));
     }
-    write(fs, file, s.toString());
+    OutputFiles.write(fs, file, s.toString());
   }
 
-  private static void write(FileSystem fs, Path file, String text) {
-    write(fs, file, text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void write(FileSystem fs, Path file, byte[] bytes) {
-    try (OutputStream os = fs.create(file, true)) {
-      os.write(bytes);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + file, e);
-    }
-  }
 
 }

@@ -1,5 +1,8 @@
 package org.crest.cluster;
 
+import org.crest.io.Csv;
+import org.crest.langid.Table8;
+import org.crest.LanguageCodes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +36,7 @@ public final class ClusterReport {
   public static String clustersCsv(List<Assigned> rows) {
     StringBuilder s = new StringBuilder("language,cluster,cosine_distance,sentences,share_in_cluster\n");
     for (Assigned a : rows) {
-      s.append(csv(a.language())).append(',').append(a.cluster()).append(',').append(f(a.distance(), 6)).append(',')
+      s.append(Csv.field(a.language())).append(',').append(a.cluster()).append(',').append(f(a.distance(), 6)).append(',')
           .append(a.sentences()).append(',').append(f(a.share(), 4)).append('\n');
     }
     return s.toString();
@@ -62,26 +65,19 @@ public final class ClusterReport {
   public static String trainCsv(List<TrainingLanguages.Pick> picks) {
     StringBuilder s = new StringBuilder("cluster,language,rank,cc100_gib,cosine_distance,reason\n");
     for (TrainingLanguages.Pick p : picks) {
-      s.append(p.cluster()).append(',').append(csv(p.language())).append(',').append(p.rank()).append(',')
+      s.append(p.cluster()).append(',').append(Csv.field(p.language())).append(',').append(p.rank()).append(',')
           .append(p.cc100Gib() == null ? "" : p.cc100Gib().toString()).append(',').append(f(p.distance(), 6))
-          .append(',').append(csv(p.reason())).append('\n');
+          .append(',').append(Csv.field(p.reason())).append('\n');
     }
     return s.toString();
   }
 
-  static String csv(String v) {
-    if (v.contains(",") || v.contains("\"") || v.contains("\n")) {
-      return "\"" + v.replace("\"", "\"\"") + "\"";
-    }
-    return v;
-  }
-
   /** Agreement of our clusters with Table 8 over the shared languages (matched by base code). */
-  public static Agreement agreement(List<Assigned> ours, Map<String, LanguageTables.PaperLanguage> paper) {
+  public static Agreement agreement(List<Assigned> ours, Map<String, Table8.Language> paper) {
     Map<String, Integer> oursByCode = new TreeMap<>();
     Map<String, Integer> ambiguous = new TreeMap<>();
     for (Assigned a : ours) {
-      String c = LanguageTables.baseCode(a.language());
+      String c = LanguageCodes.base(a.language());
       if (paper.containsKey(c)) {
         // several corpus languages can share a base code (zh, zh-Hant): the first in order counts
         if (oursByCode.putIfAbsent(c, a.cluster()) != null) {
@@ -115,7 +111,7 @@ public final class ClusterReport {
       long rowsIn, long rowsEmbedded, long rowsOverCap, Map<String, Long> skipReasons, long nonFinite, long zero,
       long truncated, int maxTokens, List<SweepRow> sweep, int k, String kMethod, Integer kneeK, Integer silhouetteK,
       List<Assigned> assigned, Map<String, String> excluded, List<TrainingLanguages.Pick> picks, Agreement agreement,
-      Map<String, LanguageTables.PaperLanguage> paper, double[] pcaExplained, int thinBelow) {
+      Map<String, Table8.Language> paper, double[] pcaExplained, int thinBelow) {
     /** A builder; set what differs. */
     public static Builder builder() {
       return new Builder();
@@ -176,7 +172,7 @@ public final class ClusterReport {
       private Map<String, String> excluded;
       private List<TrainingLanguages.Pick> picks;
       private Agreement agreement;
-      private Map<String, LanguageTables.PaperLanguage> paper;
+      private Map<String, Table8.Language> paper;
       private double[] pcaExplained;
       private int thinBelow;
 
@@ -292,7 +288,7 @@ public final class ClusterReport {
         return this;
       }
 
-      public Builder paper(Map<String, LanguageTables.PaperLanguage> paper) {
+      public Builder paper(Map<String, Table8.Language> paper) {
         this.paper = paper;
         return this;
       }
@@ -317,6 +313,18 @@ public final class ClusterReport {
 
   public static String markdown(ReportData d) {
     StringBuilder s = new StringBuilder();
+    header(s, d);
+    choiceOfK(s, d);
+    clusters(s, d);
+    trainingLanguages(s, d);
+    agreementWithTable8(s, d);
+    leftOut(s, d);
+    picture(s, d);
+    return s.toString();
+  }
+
+  /** Title, command line, embedder, level and the row counts. */
+  private static void header(StringBuilder s, ReportData d) {
     s.append("# ").append(d.title()).append("\n\n");
     if (d.commandLine() != null && !d.commandLine().isBlank()) {
       s.append("Command: `").append(d.commandLine()).append("`\n\n");
@@ -333,7 +341,10 @@ public final class ClusterReport {
     s.append("- sentences longer than ").append(d.maxTokens()).append(" tokens (embedded from their first window): ")
         .append(d.truncated()).append("; non-finite embeddings (left out): ").append(d.nonFinite())
         .append("; zero embeddings: ").append(d.zero()).append("\n\n");
+  }
 
+  /** The chosen k, the knee and the silhouette optimum, and the sweep table. */
+  private static void choiceOfK(StringBuilder s, ReportData d) {
     s.append("## Choice of k\n\n");
     s.append("k = **").append(d.k()).append("** (").append(d.kMethod()).append(")");
     s.append("; knee of the cost curve (Kneedle): ").append(d.kneeK() == null ? "none" : d.kneeK());
@@ -345,7 +356,10 @@ public final class ClusterReport {
           .append(" | ").append(f(r.silhouette(), 4)).append(" | ").append(f(r.ariMean(), 3)).append(" / ")
           .append(f(r.ariMin(), 3)).append(" | ").append(r.clustersFound()).append(" |\n");
     }
+  }
 
+  /** The clusters like the paper's Table 8, training languages in bold. */
+  private static void clusters(StringBuilder s, ReportData d) {
     Map<Integer, List<Assigned>> byCluster = new TreeMap<>();
     for (Assigned a : d.assigned()) {
       byCluster.computeIfAbsent(a.cluster(), c -> new ArrayList<>()).add(a);
@@ -368,21 +382,27 @@ public final class ClusterReport {
       s.append("| ").append(e.getKey()).append(" | ").append(ms.size()).append(" | ").append(String.join(", ", names))
           .append(" |\n");
     }
+  }
 
+  /** The training languages per cluster and why. */
+  private static void trainingLanguages(StringBuilder s, ReportData d) {
     s.append("\n## Training languages (§3.2)\n\n");
     s.append("Rule: per cluster the language with the largest CC-100 pretraining size (XLM-R paper, Table 6; see "
         + "crest/language/cc100_sizes.csv for where the figures come from), two for large clusters; ties and "
         + "languages of unknown size by closeness to the cluster centre.\n\n");
     s.append("| cluster | language | CC-100 GiB | paper role | reason |\n|---|---|---|---|---|\n");
     for (TrainingLanguages.Pick p : d.picks()) {
-      LanguageTables.PaperLanguage pl = d.paper().get(LanguageTables.baseCode(p.language()));
+      Table8.Language pl = d.paper().get(LanguageCodes.base(p.language()));
       s.append("| ").append(p.cluster()).append(" | ").append(p.language()).append(" | ")
           .append(p.cc100Gib() == null ? "?" : p.cc100Gib()).append(" | ")
           .append(pl == null ? "not in Table 8" : (pl.role().isEmpty() ? "cluster " + pl.cluster()
               : pl.role() + ", cluster " + pl.cluster()))
           .append(" | ").append(p.reason()).append(" |\n");
     }
+  }
 
+  /** The adjusted Rand index against Table 8 and the overlap table. */
+  private static void agreementWithTable8(StringBuilder s, ReportData d) {
     Agreement ag = d.agreement();
     s.append("\n## Agreement with the paper's Table 8\n\n");
     s.append("Languages shared with Table 8 (matched by ISO 639-1 code, script/region suffix dropped): ")
@@ -415,6 +435,10 @@ public final class ClusterReport {
         s.append(' ').append(ag.paperOrder()[bestJ]).append(" (").append(best).append('/').append(total).append(") |\n");
       }
     }
+  }
+
+  /** Languages left out of K-Means, and languages with few sentences. */
+  private static void leftOut(StringBuilder s, ReportData d) {
     if (!d.excluded().isEmpty()) {
       s.append("\n## Languages left out of K-Means\n\n| language | reason |\n|---|---|\n");
       for (Map.Entry<String, String> e : d.excluded().entrySet()) {
@@ -431,9 +455,12 @@ public final class ClusterReport {
       s.append("\nLanguages with fewer than ").append(d.thinBelow())
           .append(" sentences (their centroid is noisy; clustered anyway): ").append(thin).append("\n");
     }
+  }
+
+  /** The PCA picture and the variance its two components explain. */
+  private static void picture(StringBuilder s, ReportData d) {
     s.append("\n## Picture\n\n![language centroids](centroids.png)\n\nPCA of the L2-normalised language centroids "
         + "(computed by crest), PC1 ").append(f(100 * d.pcaExplained()[0], 1)).append(" % and PC2 ")
         .append(f(100 * d.pcaExplained()[1], 1)).append(" % of the variance; also as centroids.svg.\n");
-    return s.toString();
   }
 }

@@ -15,40 +15,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The bundled language tables (see {@code crest/language/README.md}): the CREST paper's Table 8 and
- * the XLM-R paper's CC-100 sizes. Language values of a corpus are matched to them by
- * {@link #baseCode}: lower case, without script or region ({@code zh-Hant}, {@code sr_Latn} → {@code zh}, {@code sr}).
+ * The XLM-R paper's CC-100 sizes (see {@code crest/language/README.md}); the CREST paper's Table 8 is
+ * {@link org.crest.langid.Table8}. Language values of a corpus are matched to them by
+ * {@link org.crest.LanguageCodes#base}: without script or region ({@code zh-Hant}, {@code sr_Latn} → {@code zh}, {@code sr}).
  */
 public final class LanguageTables {
-  public static final String PAPER_CLUSTERS = "crest/language/paper_clusters.csv";
   public static final String CC100_SIZES = "crest/language/cc100_sizes.csv";
 
-  /** One row of the paper's Table 8. */
-  public record PaperLanguage(int cluster, String name, String code, String role) {}
-
   private LanguageTables() {}
-
-  public static String baseCode(String lang) {
-    String s = lang.trim().toLowerCase(Locale.ROOT);
-    int cut = s.length();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '-' || c == '_') {
-        cut = i;
-        break;
-      }
-    }
-    return s.substring(0, cut);
-  }
-
-  /** Table 8 by ISO 639-1 code, in the paper's order. */
-  public static Map<String, PaperLanguage> paperClusters() {
-    Map<String, PaperLanguage> out = new LinkedHashMap<>();
-    for (String[] r : rows(PAPER_CLUSTERS)) {
-      out.put(r[2], new PaperLanguage(Integer.parseInt(r[0]), r[1], r[2], r.length > 3 ? r[3] : ""));
-    }
-    return Collections.unmodifiableMap(out);
-  }
 
   /** CC-100 size in GiB by code, rows of one code summed; romanized rows (code "-") left out. */
   public static Map<String, Double> cc100Gib() {

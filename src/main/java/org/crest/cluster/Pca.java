@@ -1,10 +1,14 @@
 package org.crest.cluster;
 
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.linear.SingularValueDecomposition;
+
 /**
- * Two-component PCA of a few hundred points of any dimension, for the centroid picture: centre the
- * rows, take the top eigenvectors of the n×n Gram matrix by power iteration with deflation, and return
- * the scores u·√λ. Deterministic: fixed start vector, and each component's sign is chosen so that its
- * largest-magnitude score is positive.
+ * Two-component PCA of a few hundred points of any dimension, for the centroid picture: the rows are centred and
+ * decomposed by commons-math3's singular value decomposition (the scores of component c are u_c·σ_c, its share of
+ * the variance σ_c² / Σσ²). Deterministic: each component's sign is chosen so that its largest-magnitude score is
+ * positive (an SVD's signs are arbitrary, so the picture would otherwise be free to flip).
  */
 public final class Pca {
   private Pca() {}
@@ -23,75 +27,36 @@ public final class Pca {
         mean[j] += r[j] / n;
       }
     }
-    double[][] g = new double[n][n];
-    double trace = 0;
-    for (int a = 0; a < n; a++) {
-      for (int b = a; b < n; b++) {
-        double s = 0;
-        for (int j = 0; j < d; j++) {
-          s += (rows[a][j] - mean[j]) * (rows[b][j] - mean[j]);
-        }
-        g[a][b] = s;
-        g[b][a] = s;
+    double[][] centred = new double[n][d];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < d; j++) {
+        centred[i][j] = rows[i][j] - mean[j];
       }
-      trace += g[a][a];
+    }
+    SingularValueDecomposition svd = new SingularValueDecomposition(new Array2DRowRealMatrix(centred, false));
+    double[] sigma = svd.getSingularValues(); // descending
+    RealMatrix u = svd.getU();
+    double total = 0;
+    for (double s : sigma) {
+      total += s * s;
     }
     for (int c = 0; c < 2; c++) {
-      double[] u = new double[n];
-      for (int i = 0; i < n; i++) {
-        u[i] = 1.0 + 0.01 * i; // fixed, not orthogonal to any real eigenvector in practice
-      }
-      double lambda = 0;
-      for (int it = 0; it < 1000; it++) {
-        double[] v = multiply(g, u);
-        double norm = Vectors.norm(v);
-        if (norm == 0) {
-          lambda = 0;
-          break;
+      double s = c < sigma.length ? sigma[c] : 0;
+      if (s > 0) {
+        int arg = 0;
+        for (int i = 1; i < n; i++) {
+          if (Math.abs(u.getEntry(i, c)) > Math.abs(u.getEntry(arg, c))) {
+            arg = i;
+          }
         }
+        double sign = u.getEntry(arg, c) < 0 ? -1 : 1;
         for (int i = 0; i < n; i++) {
-          v[i] /= norm;
+          out[i][c] = sign * u.getEntry(i, c) * s;
         }
-        double change = 0;
-        for (int i = 0; i < n; i++) {
-          change = Math.max(change, Math.abs(v[i] - u[i]));
-        }
-        u = v;
-        lambda = norm;
-        if (change < 1e-12) {
-          break;
-        }
-      }
-      int arg = 0;
-      for (int i = 1; i < n; i++) {
-        if (Math.abs(u[i]) > Math.abs(u[arg])) {
-          arg = i;
-        }
-      }
-      double sign = u[arg] < 0 ? -1 : 1;
-      for (int i = 0; i < n; i++) {
-        out[i][c] = sign * u[i] * Math.sqrt(Math.max(lambda, 0));
       }
       if (explained != null && c < explained.length) {
-        explained[c] = trace > 0 ? lambda / trace : 0;
+        explained[c] = total > 0 ? s * s / total : 0;
       }
-      for (int a = 0; a < n; a++) {
-        for (int b = 0; b < n; b++) {
-          g[a][b] -= lambda * u[a] * u[b];
-        }
-      }
-    }
-    return out;
-  }
-
-  private static double[] multiply(double[][] m, double[] v) {
-    double[] out = new double[v.length];
-    for (int i = 0; i < m.length; i++) {
-      double s = 0;
-      for (int j = 0; j < v.length; j++) {
-        s += m[i][j] * v[j];
-      }
-      out[i] = s;
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package org.crest.cluster;
 
+import org.crest.LanguageCodes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class TrainingLanguages {
       int want = ms.size() >= twoFrom ? 2 : 1;
       for (int i = 0; i < Math.min(want, ms.size()); i++) {
         Member m = ms.get(i);
-        Double g = gib.get(LanguageTables.baseCode(m.language()));
+        Double g = gib.get(LanguageCodes.base(m.language()));
         String why;
         if (g != null) {
           why = (i == 0 ? "largest" : "2nd largest") + " CC-100 size in cluster " + e.getKey() + " (" + g + " GiB of "
@@ -56,7 +57,7 @@ public final class TrainingLanguages {
   }
 
   private static double size(Map<String, Double> gib, Member m) {
-    Double g = gib.get(LanguageTables.baseCode(m.language()));
+    Double g = gib.get(LanguageCodes.base(m.language()));
     return g == null ? -1 : g;
   }
 }

@@ -1,5 +1,6 @@
 package org.crest.evaluate;
 
+import org.crest.langid.Table8;
 import static org.apache.spark.sql.functions.input_file_name;
 
 import java.util.Map;
@@ -18,7 +19,7 @@ public final class BenchmarkReader {
   public record Benchmark(Dataset<Row> rows, BenchmarkRows normaliser, Source source) {}
 
   public static Benchmark read(SparkSession spark, BenchmarkOptions o) {
-    Map<String, Integer> clusters = Paper.clusters();
+    Map<String, Integer> clusters = Table8.clusters();
     Map<String, String> groups = Paper.languageGroups(o.languageGroups());
     Source source = InputReader.read(spark, o.inputs(), o.format(), BenchmarkRows.stringColumns(o));
     Dataset<Row> in = source.rows().withColumn(BenchmarkRows.FILE_INPUT_COL, input_file_name());

@@ -1,5 +1,6 @@
 package org.crest.evaluate;
 
+import org.crest.LanguageCodes;
 import org.crest.Columns;
 
 import java.io.Serializable;
@@ -129,6 +130,17 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     b.groups = groups;
     b.mapping = LabelMapping.of(o.labelMap());
     Preset p = o.preset();
+    applyPreset(b, p, o);
+    if (p != Preset.GENERIC) {
+      b.datasetConst = p.dataset();
+    }
+    applyColumnOptions(b, p, o);
+    requireStringTexts(b.texts, in);
+    return new BenchmarkRows(b);
+  }
+
+  /** Where the preset finds text, label, language and which rows it keeps. */
+  private static void applyPreset(Builder b, Preset p, BenchmarkOptions o) {
     switch (p) {
       case GENERIC:
         b.text(b.require(o.textCol() == null ? "text" : o.textCol(), "--text-col"));
@@ -191,9 +203,10 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
       default:
         throw new IllegalStateException("unreachable: " + p);
     }
-    if (p != Preset.GENERIC) {
-      b.datasetConst = p.dataset();
-    }
+  }
+
+  /** --text-col, --label-col, --lang-col and --dataset-col override the preset. */
+  private static void applyColumnOptions(Builder b, Preset p, BenchmarkOptions o) {
     if (o.textCol() != null) {
       b.texts.clear();
       b.text(b.require(o.textCol(), "--text-col"));
@@ -213,7 +226,11 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
       b.datasetIndex = b.require(o.datasetCol(), "--dataset-col");
       b.datasetConst = null;
     }
-    for (TextSource t : b.texts) {
+  }
+
+  /** Every text column must hold strings. */
+  private static void requireStringTexts(List<TextSource> texts, StructType in) {
+    for (TextSource t : texts) {
       int primary = t.columns()[t.columns().length - 1];
       DataType type = in.fields()[primary].dataType();
       if (!type.equals(DataTypes.StringType)) {
@@ -221,7 +238,6 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             + "' has type " + type.simpleString() + ", expected string; pick the text with --text-col");
       }
     }
-    return new BenchmarkRows(b);
   }
 
   @Override
@@ -231,18 +247,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     String file = fileIndex >= 0 && !row.isNullAt(fileIndex) ? row.getString(fileIndex) : null;
     String dataset = datasetId(datasetIndex >= 0 ? string(row.get(datasetIndex)) : datasetConst != null
         ? datasetConst : fileStem(file));
-    // the record as a whole
-    String recordError = null;
-    if (format == InputFormat.JSON) {
-      RawJson.Kind kind = RawJson.kindOf(raw, texts.isEmpty() ? "" : names[primary(texts.get(0))]);
-      if (kind == RawJson.Kind.MALFORMED) {
-        recordError = Units.MALFORMED_JSON;
-      } else if (kind == RawJson.Kind.NOT_OBJECT) {
-        recordError = Units.NOT_AN_OBJECT;
-      }
-    } else if (raw != null) {
-      recordError = Units.MALFORMED_CSV;
-    }
+    String recordError = recordError(raw);
     if (recordError != null) {
       out.add(unit(row, null, null, null, null, dataset, file, QUARANTINED, recordError, raw));
       return out.iterator();
@@ -255,6 +260,46 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         return out.iterator();
       }
     }
+    String[] labels = label(row, file);
+    String labelRaw = labels[0];
+    String label = labels[1];
+    for (TextSource t : texts) {
+      String lang = t.lang() != null ? t.lang() : langIndex >= 0 ? string(row.get(langIndex)) : langConst;
+      lang = lang == null || lang.isBlank() ? UNDETERMINED : LanguageCodes.normalise(lang);
+      String[] textOrError = text(row, t, raw);
+      String text = textOrError[0];
+      String error = textOrError[1];
+      if (error != null) {
+        out.add(unit(row, null, label, labelRaw, lang, dataset, file, QUARANTINED, error,
+            raw != null ? raw : record(row)));
+      } else {
+        out.add(unit(row, text, label, labelRaw, lang, dataset, file, OK, null, null));
+      }
+    }
+    if (texts.isEmpty()) {
+      out.add(unit(row, null, label, labelRaw, null, dataset, file, QUARANTINED, Units.MISSING_TEXT, record(row)));
+    }
+    return out.iterator();
+  }
+
+  /** Why the record as a whole cannot be read (malformed JSON or CSV, not an object), or null. */
+  private String recordError(String raw) {
+    String recordError = null;
+    if (format == InputFormat.JSON) {
+      RawJson.Kind kind = RawJson.kindOf(raw, texts.isEmpty() ? "" : names[primary(texts.get(0))]);
+      if (kind == RawJson.Kind.MALFORMED) {
+        recordError = Units.MALFORMED_JSON;
+      } else if (kind == RawJson.Kind.NOT_OBJECT) {
+        recordError = Units.NOT_AN_OBJECT;
+      }
+    } else if (raw != null) {
+      recordError = Units.MALFORMED_CSV;
+    }
+    return recordError;
+  }
+
+  /** {raw label, normalised label} by the preset's label rule. */
+  private String[] label(Row row, String file) {
     String labelRaw;
     String label;
     switch (labelRule) {
@@ -280,50 +325,42 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         labelRaw = labelConst;
         label = labelConst;
     }
-    for (TextSource t : texts) {
-      int p = primary(t);
-      String lang = t.lang() != null ? t.lang() : langIndex >= 0 ? string(row.get(langIndex)) : langConst;
-      lang = lang == null || lang.isBlank() ? UNDETERMINED : lang.trim().toLowerCase(Locale.ROOT);
-      String error = null;
-      if (format == InputFormat.JSON) {
-        RawJson.Kind kind = RawJson.kindOf(raw, names[p]);
-        if (kind == RawJson.Kind.MISSING) {
-          error = Units.MISSING_TEXT;
-        } else if (kind == RawJson.Kind.NULL) {
-          error = Units.NULL_TEXT;
-        } else if (kind != RawJson.Kind.STRING) {
-          error = Units.NON_STRING_TEXT;
-        }
+    return new String[] {labelRaw, label};
+  }
+
+  /** {the text of {@code t} (its columns joined by a blank line), or null; the reason code when there is none}. */
+  private String[] text(Row row, TextSource t, String raw) {
+    int p = primary(t);
+    String error = null;
+    if (format == InputFormat.JSON) {
+      RawJson.Kind kind = RawJson.kindOf(raw, names[p]);
+      if (kind == RawJson.Kind.MISSING) {
+        error = Units.MISSING_TEXT;
+      } else if (kind == RawJson.Kind.NULL) {
+        error = Units.NULL_TEXT;
+      } else if (kind != RawJson.Kind.STRING) {
+        error = Units.NON_STRING_TEXT;
       }
-      String text = null;
-      if (error == null) {
-        String primaryText = row.isNullAt(p) ? null : row.getString(p);
-        if (primaryText == null) {
-          error = Units.NULL_TEXT;
-        } else if (Text.isBlank(primaryText)) {
-          error = EMPTY_TEXT;
-        } else {
-          StringBuilder sb = new StringBuilder();
-          for (int c : t.columns()) {
-            String s = c < 0 || row.isNullAt(c) ? null : row.get(c).toString();
-            if (!Text.isBlank(s)) {
-              sb.append(sb.length() == 0 ? "" : "\n\n").append(s);
-            }
-          }
-          text = sb.toString();
-        }
-      }
-      if (error != null) {
-        out.add(unit(row, null, label, labelRaw, lang, dataset, file, QUARANTINED, error,
-            raw != null ? raw : record(row)));
+    }
+    String text = null;
+    if (error == null) {
+      String primaryText = row.isNullAt(p) ? null : row.getString(p);
+      if (primaryText == null) {
+        error = Units.NULL_TEXT;
+      } else if (Text.isBlank(primaryText)) {
+        error = EMPTY_TEXT;
       } else {
-        out.add(unit(row, text, label, labelRaw, lang, dataset, file, OK, null, null));
+        StringBuilder sb = new StringBuilder();
+        for (int c : t.columns()) {
+          String s = c < 0 || row.isNullAt(c) ? null : row.get(c).toString();
+          if (!Text.isBlank(s)) {
+            sb.append(sb.length() == 0 ? "" : "\n\n").append(s);
+          }
+        }
+        text = sb.toString();
       }
     }
-    if (texts.isEmpty()) {
-      out.add(unit(row, null, label, labelRaw, null, dataset, file, QUARANTINED, Units.MISSING_TEXT, record(row)));
-    }
-    return out.iterator();
+    return new String[] {text, error};
   }
 
   private static int primary(TextSource t) {
@@ -337,7 +374,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
       v[i] = row.get(keep[i]);
     }
     int k = keep.length;
-    String key = Paper.langKey(lang);
+    String key = LanguageCodes.base(lang);
     v[k] = text;
     v[k + 1] = label;
     v[k + 2] = labelRaw;

@@ -1,7 +1,10 @@
 package org.crest.evaluate;
 
+import org.crest.io.Csv;
+import org.crest.LanguageCodes;
 import org.crest.spark.JobSupport;
 import org.crest.spark.OutputGuard;
+import org.crest.spark.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -88,16 +91,13 @@ public final class EvaluateJob {
     String name = id.contains("@") ? id.substring(0, id.lastIndexOf('@')) : id;
     Result r = new Result(s, name, Paper.paperModel(name), o.threshold(), metrics, averages, sweeps);
     FileSystem fs = JobSupport.fileSystem(spark, new Path(o.output()));
-    write(fs, new Path(o.output(), METRICS_CSV), metricsCsv(metrics));
-    write(fs, new Path(o.output(), AVERAGES_CSV), averagesCsv(averages));
-    write(fs, new Path(o.output(), THRESHOLDS_CSV), thresholdsCsv(sweeps));
-    write(fs, new Path(o.output(), METRICS_JSON), json(r, o));
-    write(fs, new Path(o.output(), REPORT_MD), report(r, o));
-    try (OutputStream os = fs.create(new Path(o.output(), THRESHOLDS_PNG), true)) {
-      ThresholdPlot.write(os, sweeps, "Precision / recall / F1 of unsafe vs threshold: " + name);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + THRESHOLDS_PNG, e);
-    }
+    OutputFiles.write(fs, new Path(o.output(), METRICS_CSV), metricsCsv(metrics));
+    OutputFiles.write(fs, new Path(o.output(), AVERAGES_CSV), averagesCsv(averages));
+    OutputFiles.write(fs, new Path(o.output(), THRESHOLDS_CSV), thresholdsCsv(sweeps));
+    OutputFiles.write(fs, new Path(o.output(), METRICS_JSON), json(r, o));
+    OutputFiles.write(fs, new Path(o.output(), REPORT_MD), report(r, o));
+    OutputFiles.write(fs, new Path(o.output(), THRESHOLDS_PNG),
+        os -> ThresholdPlot.write(os, sweeps, "Precision / recall / F1 of unsafe vs threshold: " + name));
     Cell all = r.overall();
     LOG.info("Evaluated {} rows: F1 {} (P {}, R {}) at threshold {}; report at {}", all.c().n(), all.c().f1(),
         all.c().precision(), all.c().recall(), o.threshold(), new Path(o.output(), REPORT_MD));
@@ -105,29 +105,29 @@ public final class EvaluateJob {
   }
 
   static String metricsCsv(List<Cell> metrics) {
-    StringBuilder sb = new StringBuilder(Reports.csvLine(Reports.METRICS_HEADER));
+    StringBuilder sb = new StringBuilder(Csv.line(Reports.METRICS_HEADER));
     for (Cell c : metrics) {
-      sb.append(Reports.csvLine(Reports.csvFields(c)));
+      sb.append(Csv.line(Reports.csvFields(c)));
     }
     return sb.toString();
   }
 
   static String averagesCsv(List<Metrics.Average> averages) {
-    StringBuilder sb = new StringBuilder(Reports.csvLine(List.of("kind", "key", "f1_mean", "cells")));
+    StringBuilder sb = new StringBuilder(Csv.line(List.of("kind", "key", "f1_mean", "cells")));
     for (Metrics.Average a : averages) {
-      sb.append(Reports.csvLine(List.of(a.kind(), a.key(), a.f1(), a.count())));
+      sb.append(Csv.line(List.of(a.kind(), a.key(), a.f1(), a.count())));
     }
     return sb.toString();
   }
 
   static String thresholdsCsv(Map<String, List<ThresholdSweep.Point>> sweeps) {
-    StringBuilder sb = new StringBuilder(Reports.csvLine(List.of("scope", "threshold", "n", "tp", "fp", "tn", "fn",
+    StringBuilder sb = new StringBuilder(Csv.line(List.of("scope", "threshold", "n", "tp", "fp", "tn", "fn",
         "precision", "recall", "f1", "best")));
     sweeps.forEach((scope, pts) -> {
       ThresholdSweep.Point best = ThresholdSweep.best(pts);
       for (ThresholdSweep.Point p : pts) {
         Confusion c = p.c();
-        sb.append(Reports.csvLine(List.of(scope, String.format(java.util.Locale.ROOT, "%.2f", p.threshold()), c.n(),
+        sb.append(Csv.line(List.of(scope, String.format(java.util.Locale.ROOT, "%.2f", p.threshold()), c.n(),
             c.tp(), c.fp(), c.tn(), c.fn(), c.precision(), c.recall(), c.f1(), p == best)));
       }
     });
@@ -313,7 +313,7 @@ public final class EvaluateJob {
       md.append("| ").append(Reports.displayName(d)).append(" |");
       for (String l : langs) {
         Cell c = cells.get(l);
-        Double p = paper.getOrDefault(d, Map.of()).get(Paper.langKey(l));
+        Double p = paper.getOrDefault(d, Map.of()).get(LanguageCodes.base(l));
         md.append(' ').append(c == null ? "-" : Reports.pct(c.c().f1()))
             .append(p == null ? "" : String.format(java.util.Locale.ROOT, " (%.2f)", p)).append(" |");
       }
@@ -386,11 +386,5 @@ public final class EvaluateJob {
     md.append('\n');
   }
 
-  static void write(FileSystem fs, Path file, String text) {
-    try (OutputStream os = fs.create(file, true)) {
-      os.write(text.getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + file, e);
-    }
-  }
+
 }

@@ -1,5 +1,6 @@
 package org.crest.evaluate;
 
+import org.crest.LanguageCodes;
 import org.crest.Columns;
 
 import static org.apache.spark.sql.functions.col;
@@ -161,7 +162,7 @@ public final class Metrics {
     if (lang == null) {
       return "~";
     }
-    int i = Paper.TABLE6_LANGS.indexOf(Paper.langKey(lang));
+    int i = Paper.TABLE6_LANGS.indexOf(LanguageCodes.base(lang));
     return i >= 0 ? String.format("0%02d", i) : "1" + lang;
   }
 

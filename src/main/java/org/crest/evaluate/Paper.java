@@ -1,5 +1,6 @@
 package org.crest.evaluate;
 
+import org.crest.LanguageCodes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,31 +36,6 @@ public final class Paper {
 
   private Paper() {}
 
-  /**
-   * The key a language code is looked up by: lower case, the primary subtag of a BCP-47 / locale code
-   * ({@code pt-BR}, {@code zh_Hans} → pt, zh), and the paper's {@code fil} written as Table 8's {@code tl}.
-   */
-  public static String langKey(String lang) {
-    if (lang == null) {
-      return "";
-    }
-    String k = lang.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    int dash = k.indexOf('-');
-    if (dash > 0) {
-      k = k.substring(0, dash);
-    }
-    return k.equals("fil") ? "tl" : k;
-  }
-
-  /** Table 8: language key → cluster number. */
-  public static Map<String, Integer> clusters() {
-    Map<String, Integer> m = new LinkedHashMap<>();
-    for (String[] r : csv(resource("clusters.csv"), "clusters.csv")) {
-      m.put(langKey(r[2]), Integer.parseInt(r[0].trim()));
-    }
-    return Collections.unmodifiableMap(m);
-  }
-
   /** Language key → group; from {@code file} (CSV with columns lang,group) or the bundled default. */
   public static Map<String, String> languageGroups(String file) {
     List<String[]> rows;
@@ -78,7 +54,7 @@ public final class Paper {
         throw new UsageException("Cannot read --language-groups: each line needs lang,group (" + String.join(",", r)
             + ")");
       }
-      m.put(langKey(r[0]), r[1].trim());
+      m.put(LanguageCodes.base(r[0]), r[1].trim());
     }
     return Collections.unmodifiableMap(m);
   }
@@ -126,7 +102,7 @@ public final class Paper {
         Map<String, Double> byLang = new LinkedHashMap<>();
         for (int i = 2; i < header.length && i < r.length; i++) {
           if (!r[i].isBlank()) {
-            byLang.put(langKey(header[i]), Double.parseDouble(r[i].trim()));
+            byLang.put(LanguageCodes.base(header[i]), Double.parseDouble(r[i].trim()));
           }
         }
         m.put(datasetId(r[1]), byLang);

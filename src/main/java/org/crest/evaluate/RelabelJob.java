@@ -1,5 +1,6 @@
 package org.crest.evaluate;
 
+import org.crest.io.Csv;
 import org.crest.Columns;
 
 import org.crest.label.LabelJob;
@@ -88,14 +89,14 @@ public final class RelabelJob {
     rates.sort(Comparator.comparing((Rate x) -> Metrics.datasetOrder(x.dataset()))
         .thenComparing(x -> Metrics.langOrder(x.lang())));
     spark.sparkContext().setJobDescription(null);
-    StringBuilder csv = new StringBuilder(Reports.csvLine(List.of("dataset", "lang", "n", "disagreements",
+    StringBuilder csv = new StringBuilder(Csv.line(List.of("dataset", "lang", "n", "disagreements",
         "disagreement_rate", "model_unsafe_label_safe", "model_safe_label_unsafe")));
     long n = 0;
     long d = 0;
     long us = 0;
     long su = 0;
     for (Rate r : rates) {
-      csv.append(Reports.csvLine(List.of(r.dataset(), r.lang(), r.n(), r.disagreements(), r.rate(),
+      csv.append(Csv.line(List.of(r.dataset(), r.lang(), r.n(), r.disagreements(), r.rate(),
           r.modelUnsafeLabelSafe(), r.modelSafeLabelUnsafe())));
       n += r.n();
       d += r.disagreements();
@@ -103,9 +104,9 @@ public final class RelabelJob {
       su += r.modelSafeLabelUnsafe();
     }
     Rate all = new Rate("all", "all", n, d, us, su);
-    csv.append(Reports.csvLine(List.of("all", "all", n, d, all.rate(), us, su)));
+    csv.append(Csv.line(List.of("all", "all", n, d, all.rate(), us, su)));
     FileSystem fs = JobSupport.fileSystem(spark, new Path(o.output()));
-    EvaluateJob.write(fs, new Path(o.output(), DISAGREEMENTS_CSV), csv.toString());
+    org.crest.spark.OutputFiles.write(fs, new Path(o.output(), DISAGREEMENTS_CSV), csv.toString());
     return new Result(s, rates);
   }
 }

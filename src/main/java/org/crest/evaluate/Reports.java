@@ -21,19 +21,6 @@ public final class Reports {
     return PAPER_NAMES.getOrDefault(dataset, dataset);
   }
 
-  /** One CSV line (RFC 4180: fields with a comma, quote or newline are quoted, quotes doubled). */
-  public static String csvLine(List<?> fields) {
-    List<String> out = new ArrayList<>();
-    for (Object f : fields) {
-      String s = f == null ? "" : f.toString();
-      if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
-        s = '"' + s.replace("\"", "\"\"") + '"';
-      }
-      out.add(s);
-    }
-    return String.join(",", out) + "\n";
-  }
-
   /** A rate as the paper prints it: percent with two decimals. */
   public static String pct(double v) {
     return String.format(Locale.ROOT, "%.2f", 100 * v);

@@ -9,6 +9,7 @@ import org.crest.label.resume.ResumableLabel;
 import org.crest.langid.DetectLanguage;
 import org.crest.spark.JobSupport;
 import org.crest.spark.OutputGuard;
+import org.crest.spark.OutputFiles;
 import org.crest.spark.S3Committers;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -293,11 +294,7 @@ public final class LabelJob {
   }
 
   static void writeSummary(FileSystem fs, Path file, LabelSummary summary) {
-    try (OutputStream os = fs.create(file, true)) {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(os, summary);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write summary " + file, e);
-    }
+    OutputFiles.writeJson(fs, file, summary);
   }
 
   private static double round(double v) {

@@ -32,17 +32,7 @@ import org.crest.inference.SessionCache;
  * created ({@link Metrics#sessionsPerExecutor}), so the summary shows the sessions of every executor JVM even
  * when tasks fail or are killed (an executor that dies before any of its tasks reports is missing).
  *
- * <p><b>Test hook, off by default:</b> the Spark setting {@value #FAULT_CONF} injects faults for the
- * fault-tolerance tests (StandaloneClusterIT). Its value is a comma-separated list of
- * <ul>
- *   <li>{@code fail-once:P}: attempt 0 of partition P throws after it has handed its first chunk of rows
- *       to the writer, so Spark must discard the partial output and retry the task;</li>
- *   <li>{@code slow:P:MILLIS}: attempt 0 of partition P sleeps MILLIS at that same point (a straggler for
- *       speculative execution, or a window in which a test kills the executor), after logging
- *       {@value #SLOW_MARKER} to the executor's log.</li>
- * </ul>
- * Later attempts (retries, speculative copies) run normally. Partitions with no valid rows never reach
- * the fault point.
+ * <p>Fault-tolerance tests inject faults through {@link TaskFaults} (off unless {@value TaskFaults#FAULT_CONF} is set).
  */
 public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -65,10 +55,6 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
   private final int textIndex;
   private final Metrics metrics;
 
-  /** Spark setting read by the test hook (see the class comment). */
-  static final String FAULT_CONF = "spark.crest.test.fault";
-  /** Logged by the slow fault when it starts sleeping. */
-  static final String SLOW_MARKER = "crest test fault: slow partition";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScorePartition.class);
 
   /** Accumulators the driver reads for the summary (exact on success; retried tasks add again). */
@@ -139,7 +125,7 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     SparkEnv env = SparkEnv.get();
     metrics.sessionReports.add((env == null ? "driver" : env.executorId()) + "\t" + ProcessHandle.current().pid()
         + "\t" + SessionCache.created(bundle.sha256(), ModelSession.Kind.CLASSIFIER));
-    return new Chunks(rows, classifier, bundle.id(), Fault.forThisTask(env));
+    return new Chunks(rows, classifier, bundle.id(), TaskFaults.forThisTask(env));
   }
 
   /**
@@ -156,76 +142,28 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         settings.unsafeIndex());
   }
 
-  /** The test hook's fault for this task attempt, or null (see the class comment). */
-  record Fault(boolean fail, long sleepMillis) {
-    static Fault forThisTask(SparkEnv env) {
-      TaskContext tc = TaskContext.get();
-      String spec = env == null ? "" : env.conf().get(FAULT_CONF, "").trim();
-      if (tc == null || spec.isEmpty() || tc.attemptNumber() != 0) {
-        return null;
-      }
-      for (String item : spec.split(",")) {
-        String[] f = item.trim().split(":");
-        boolean fail = f[0].equals("fail-once") && f.length == 2;
-        if (!fail && !(f[0].equals("slow") && f.length == 3)) {
-          throw new IllegalArgumentException("Cannot read " + FAULT_CONF + ": expected fail-once:PARTITION or "
-              + "slow:PARTITION:MILLIS (" + item + ")");
-        }
-        try {
-          if (Integer.parseInt(f[1]) == tc.partitionId()) {
-            return new Fault(fail, fail ? 0 : Long.parseLong(f[2]));
-          }
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("Cannot read " + FAULT_CONF + ": not a number in (" + item + ")", e);
-        }
-      }
-      return null;
-    }
-
-    void strike() {
-      TaskContext tc = TaskContext.get();
-      if (fail) {
-        throw new IllegalStateException("crest test fault: failing attempt 0 of partition " + tc.partitionId()
-            + " (" + FAULT_CONF + ")");
-      }
-      LOG.warn("{} {} attempt 0: sleeping {} ms in pid {}", SLOW_MARKER, tc.partitionId(), sleepMillis,
-          ProcessHandle.current().pid());
-      long end = System.nanoTime() + sleepMillis * 1_000_000L;
-      try {
-        while (System.nanoTime() < end) {
-          Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
-          tc.killTaskIfInterrupted();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        tc.killTaskIfInterrupted();
-        throw new IllegalStateException("crest test fault: interrupted", e);
-      }
-    }
-  }
-
   private final class Chunks implements Iterator<Row> {
     private final Iterator<Row> in;
     private final Classifier classifier;
     private final String modelId;
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
-    private Fault fault; // test hook, null unless configured for this attempt
+    private final TaskFaults faults;
+    private boolean firstChunkDone;
     private long emitted;
     private int nonFiniteSent;
 
-    Chunks(Iterator<Row> in, Classifier classifier, String modelId, Fault fault) {
+    Chunks(Iterator<Row> in, Classifier classifier, String modelId, TaskFaults faults) {
       this.in = in;
       this.classifier = classifier;
       this.modelId = modelId;
-      this.fault = fault;
+      this.faults = faults;
     }
 
     @Override
     public boolean hasNext() {
-      if (ready.isEmpty() && fault != null && emitted > 0) {
-        Fault f = fault;
-        fault = null;
-        f.strike();
+      if (ready.isEmpty() && emitted > 0 && !firstChunkDone) {
+        firstChunkDone = true;
+        faults.afterFirstChunk();
       }
       while (ready.isEmpty() && in.hasNext()) {
         fill(); // a chunk whose rows all went to the quarantine leaves nothing ready: take the next one

@@ -1,9 +1,11 @@
 package org.crest.langid;
 
 import org.apache.spark.sql.api.java.UDF1;
+import org.crest.LanguageCodes;
 
 /**
- * Spark function text → language code (ISO 639-1, else 639-3) or null when unsure. Runs on executors
+ * Spark function text → language code (ISO 639-1, else 639-3, in {@link LanguageCodes#normalise}'s form) or null
+ * when unsure. Runs on executors
  * with the JVM's one {@link LanguageId#shared()} detector, loaded by the first row that needs it.
  */
 public final class DetectLanguage implements UDF1<String, String> {
@@ -13,6 +15,6 @@ public final class DetectLanguage implements UDF1<String, String> {
 
   @Override
   public String call(String text) {
-    return LanguageId.shared().detect(text);
+    return LanguageCodes.normalise(LanguageId.shared().detect(text));
   }
 }

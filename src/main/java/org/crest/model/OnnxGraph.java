@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnxruntime.platform.Fp16Conversions;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
@@ -121,7 +122,7 @@ final class OnnxGraph {
     if (n * 4 != float32LittleEndian.length) {
       throw new IllegalArgumentException(name + ": " + float32LittleEndian.length + " bytes for " + n + " floats");
     }
-    byte[] littleEndian = fp16 ? Half.fromFloat32Bytes(float32LittleEndian) : float32LittleEndian;
+    byte[] littleEndian = fp16 ? toFloat16(float32LittleEndian) : float32LittleEndian;
     if (fp16) {
       checkHalfRange(name, float32LittleEndian, littleEndian);
     }
@@ -211,5 +212,18 @@ final class OnnxGraph {
         .setType(OnnxMl.TypeProto.newBuilder().setTensorType(
             OnnxMl.TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
         .build();
+  }
+
+  /**
+   * Little-endian float32 bytes to little-endian float16 bytes, each value rounded to the nearest float16 (ties to
+   * even) by ONNX Runtime's {@link Fp16Conversions} (HalfTest checks that contract).
+   */
+  static byte[] toFloat16(byte[] float32) {
+    java.nio.FloatBuffer in = ByteBuffer.wrap(float32).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    ByteBuffer out = ByteBuffer.allocate(float32.length / 2).order(ByteOrder.LITTLE_ENDIAN);
+    while (in.hasRemaining()) {
+      out.putShort(Fp16Conversions.floatToFp16(in.get()));
+    }
+    return out.array();
   }
 }

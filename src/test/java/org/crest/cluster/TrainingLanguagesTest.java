@@ -1,5 +1,7 @@
 package org.crest.cluster;
 
+import org.crest.langid.Table8;
+import org.crest.LanguageCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -34,13 +36,13 @@ class TrainingLanguagesTest {
 
   @Test
   void tablesLoad() {
-    Map<String, LanguageTables.PaperLanguage> paper = LanguageTables.paperClusters();
+    Map<String, Table8.Language> paper = Table8.byCode();
     assertThat(paper).hasSize(92);
     assertThat(paper.get("tl").cluster()).isEqualTo(8);
     assertThat(paper.values().stream().filter(p -> p.role().equals("train")).count()).isEqualTo(13);
     assertThat(LanguageTables.cc100Gib().get("my")).isEqualTo(2.0);
     assertThat(LanguageTables.cc100Gib()).doesNotContainKey("-");
-    assertThat(LanguageTables.baseCode(" SR_Latn ")).isEqualTo("sr");
+    assertThat(LanguageCodes.base(" SR_Latn ")).isEqualTo("sr");
   }
 
   @Test

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * workers, separate JVMs, see {@link StandaloneCluster}), started once for all tests of this class:
  * the output equals local mode, each executor JVM creates exactly one ONNX Runtime session, and the job
  * survives a SIGKILLed executor, speculative execution and a failing task with every input row exactly once.
- * Faults come from the test hook spark.crest.test.fault (see ScorePartition).
+ * Faults come from the test hook spark.crest.test.fault (see label.TaskFaults).
  */
 class StandaloneClusterIT {
   private static final ObjectMapper JSON = new ObjectMapper();

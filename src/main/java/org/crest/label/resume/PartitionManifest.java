@@ -177,18 +177,7 @@ public record PartitionManifest(
    * whole at once on both the upload and the copy).
    */
   public void write(FileSystem fs, Path dir) {
-    Path tmp = new Path(dir, FILE + ".tmp");
-    Path file = new Path(dir, FILE);
-    try {
-      try (OutputStream os = fs.create(tmp, true)) {
-        JSON.writeValue(os, this);
-      }
-      if (!fs.rename(tmp, file)) {
-        throw new IOException("rename " + tmp + " -> " + file + " returned false");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write manifest " + file + " (" + e.getMessage() + ")", e);
-    }
+    org.crest.spark.OutputFiles.replaceJson(fs, new Path(dir, FILE), this);
   }
 
   /**

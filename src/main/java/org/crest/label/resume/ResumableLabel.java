@@ -10,6 +10,7 @@ import org.crest.label.LabelSummary;
 import org.crest.label.ScoringSettings;
 import org.crest.spark.JobSupport;
 import org.crest.spark.OutputGuard;
+import org.crest.spark.OutputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -486,11 +487,7 @@ public final class ResumableLabel {
   }
 
   private static void writeSummary(FileSystem fs, Path file, ResumeSummary s) {
-    try (OutputStream os = fs.create(file, true)) {
-      JSON.writeValue(os, s);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write summary " + file + " (" + e.getMessage() + ")", e);
-    }
+    OutputFiles.writeJson(fs, file, s);
   }
 
   static String mode(Options r) {

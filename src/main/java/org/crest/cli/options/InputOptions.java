@@ -1,4 +1,4 @@
-package org.crest.cli;
+package org.crest.cli.options;
 
 import java.util.List;
 import org.crest.io.InputFormat;

@@ -1,4 +1,4 @@
-package org.crest.cli;
+package org.crest.cli.options;
 
 import org.crest.label.LabelOptions;
 import picocli.CommandLine.Mixin;
