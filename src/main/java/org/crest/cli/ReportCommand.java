@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         "",
         "Totals (records in, labeled, quarantined by reason, unsafe rate, model, threshold, run), the unsafe rate",
         "per day (--resume outputs) against the trailing days, per language, language cluster (CREST Table 8) and",
-        "role with 95% Wilson intervals, the score histogram, the most confident unsafe messages, and alerts: a day,",
+        "role with 95%% Wilson intervals, the score histogram, the most confident unsafe messages, and alerts: a day,",
         "language or cluster whose unsafe rate lies --alert-threshold or more robust standard deviations above its",
         "baseline. See docs/REPORT.md.",
         ""},
