@@ -74,31 +74,20 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = "--fail-on-alert", description = "Exit with code 4 when the report raises an alert.")
   boolean failOnAlert;
 
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master for an embedded run, e.g. local[2]. Default: the one spark-submit set, else local[*].")
-  String master;
-
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Extra Spark setting. Repeatable.")
-  Map<String, String> conf = new java.util.LinkedHashMap<>();
-
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+  @picocli.CommandLine.Mixin org.crest.cli.options.SparkOptions sparkOptions;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     ReportOptions o = new ReportOptions(input, output, baselineDays, top, redact, langCol, textCol, alertThreshold);
-    // a session that was there before (a notebook's, a test's) is used and left running
-    boolean own = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = SparkSessions.create("crest report", master, conf, o.output(), verbose);
+    // a session that was there before (a notebook's, a test's) is borrowed and left running (SparkSessions)
+    SparkSession spark = sparkOptions.start("crest report", o.output(), sparkOptions.conf());
     try {
       AuditReport r = ReportFiles.run(spark, o);
       return print(spec.commandLine().getOut(), r, ReportFiles.folder(o), failOnAlert);
     } finally {
-      if (own) {
-        spark.stop();
-      }
+      SparkSessions.release(spark);
     }
   }
 
