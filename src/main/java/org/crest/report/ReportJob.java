@@ -298,8 +298,18 @@ public final class ReportJob {
       summaryLabeled += lab;
       summaryUnsafe += uns;
       inputFiles += s.path("input_files").asLong();
-      notSelected = notSelected == null || !s.has("rows_not_selected") ? null
-          : notSelected + s.path("rows_not_selected").asLong();
+      // label writes not_selected as counts by reason (chats: messages of other roles, conversations with none)
+      Long ns = null;
+      if (s.path("not_selected").isObject()) {
+        long sum = 0;
+        for (java.util.Iterator<JsonNode> it = s.path("not_selected").elements(); it.hasNext(); ) {
+          sum += it.next().asLong();
+        }
+        ns = sum;
+      } else if (s.has("rows_not_selected")) {
+        ns = s.path("rows_not_selected").asLong();
+      }
+      notSelected = notSelected == null || ns == null ? null : notSelected + ns;
       if (in != lab + q) {
         checks.add(where + ": rows_in " + in + " != rows_labeled " + lab + " + rows_quarantined " + q);
       }
