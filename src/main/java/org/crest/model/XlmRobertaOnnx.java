@@ -242,42 +242,25 @@ final class XlmRobertaOnnx {
     return g.op("Add", name, List.of(mm, weight(name + ".bias")));
   }
 
-  /** Which int8 MatMul the graph uses (measured in docs/PERFORMANCE.md; the default was the fastest). */
-  enum Int8Kernel { DYNAMIC_QUANTIZE_MATMUL, MATMUL_INTEGER_TO_FLOAT, MATMUL_INTEGER }
-
-  static Int8Kernel int8Kernel() {
-    String k = System.getProperty("crest.int8.kernel");
-    return k == null ? Int8Kernel.DYNAMIC_QUANTIZE_MATMUL : Int8Kernel.valueOf(k.trim().toUpperCase(java.util.Locale.ROOT));
-  }
-
   /**
    * y = x · Wᵀ + b with W quantized per output channel: symmetric int8 (−127..127, zero point 0), one float32
    * scale per output column, {@code max|W[j,:]| / 127}. x is quantized at run time per tensor (uint8,
-   * asymmetric, ONNX DynamicQuantizeLinear semantics). The products accumulate in int32 and are scaled back to
-   * float32, then the float32 bias is added.
+   * asymmetric: DynamicQuantizeLinear), the product accumulates in int32 (MatMulInteger) and is scaled back to
+   * float32 (x's scale times each column's), then the float32 bias is added. Standard ONNX operators only; ONNX
+   * Runtime fuses them into its DynamicQuantizeMatMul / MatMulIntegerToFloat kernels and quantizes an input
+   * shared by several Linears (query, key, value) once. Emitting com.microsoft DynamicQuantizeMatMul directly
+   * gave the same scores and no faster runs (docs/PERFORMANCE.md).
    */
   private String int8Linear(String name, String x, float[] w, int rows, int cols) {
     QuantizedWeight q = quantizePerRow(w, rows, cols);
     String wq = g.int8Init(name + ".weight.T.int8", new long[] {cols, rows}, q.values());
     String scale = g.floatInit(name + ".weight.scale", new long[] {rows}, q.scales());
     String bias = weight(name + ".bias");
-    switch (int8Kernel()) {
-      case DYNAMIC_QUANTIZE_MATMUL:
-        return g.opIn(OnnxGraph.MS_DOMAIN, "DynamicQuantizeMatMul", name, 1, List.of(x, wq, scale, "", bias))
-            .get(0);
-      case MATMUL_INTEGER_TO_FLOAT: {
-        List<String> xq = g.opIn("", "DynamicQuantizeLinear", name + ".x_quantized", 3, List.of(x));
-        return g.opIn(OnnxGraph.MS_DOMAIN, "MatMulIntegerToFloat", name, 1,
-            List.of(xq.get(0), wq, xq.get(1), scale, xq.get(2), "", bias)).get(0);
-      }
-      default: {
-        List<String> xq = g.opIn("", "DynamicQuantizeLinear", name + ".x_quantized", 3, List.of(x));
-        String acc = g.op("MatMulInteger", name + ".matmul_int32", List.of(xq.get(0), wq, xq.get(2)));
-        String f = g.op("Cast", name + ".matmul_float", List.of(acc), attr("to", TensorProto.DataType.FLOAT_VALUE));
-        String s = g.op("Mul", name + ".scale", List.of(xq.get(1), scale));
-        return g.op("Add", name, List.of(g.op("Mul", name + ".matmul", List.of(f, s)), bias));
-      }
-    }
+    List<String> xq = g.opIn("", "DynamicQuantizeLinear", name + ".x_quantized", 3, List.of(x));
+    String acc = g.op("MatMulInteger", name + ".matmul_int32", List.of(xq.get(0), wq, xq.get(2)));
+    String f = g.op("Cast", name + ".matmul_float", List.of(acc), attr("to", TensorProto.DataType.FLOAT_VALUE));
+    String s = g.op("Mul", name + ".scale", List.of(xq.get(1), scale));
+    return g.op("Add", name, List.of(g.op("Mul", name + ".matmul", List.of(f, s)), bias));
   }
 
   /** int8 values of Wᵀ ([cols, rows], row-major) and the scale of each of its columns (W's rows). */

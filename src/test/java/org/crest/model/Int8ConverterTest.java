@@ -151,7 +151,8 @@ class Int8ConverterTest {
       proto = OnnxMl.ModelProto.parseFrom(in);
     }
     assertThat(proto.getOpsetImportList()).extracting(OnnxMl.OperatorSetIdProto::getDomain)
-        .contains("", OnnxGraph.MS_DOMAIN);
+        .as("standard ONNX operators only").containsExactly("");
+    assertThat(proto.getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("MatMulInteger")).hasSize(6 * 2);
     int layers = 2;
     long quantized = proto.getGraph().getInitializerList().stream()
         .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8_VALUE).count();

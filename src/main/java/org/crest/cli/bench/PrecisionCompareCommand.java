@@ -183,6 +183,12 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "%-12s %10.2e %10.2e %10.2e %10.2e %8d (%4.2f%%) %6d / %d%n", "per window",
           perWindow.max, perWindow.p99, perWindow.p50, perWindow.mean, perWindow.flips,
           100.0 * perWindow.flips / perWindow.n, perWindow.refPositives, perWindow.n);
+      double[] refDone = select(rowRef, textDone);
+      double pMin = Arrays.stream(refDone).min().orElse(Double.NaN);
+      double pMax = Arrays.stream(refDone).max().orElse(Double.NaN);
+      System.out.printf(Locale.ROOT, "reference P(unsafe) per text: min %.4f, max %.4f%s%n", pMin, pMax,
+          pMax - pMin < 0.2 ? " (a narrow range, as random weights give: |ΔP| is then small and flips rare "
+              + "whatever the quantization)" : "");
       System.out.printf(Locale.ROOT, "plain ORT loop, %d batches, %d real tokens, padding %.3f: reference %.0f tokens/s (%.1f s), "
               + "candidate %.0f tokens/s (%.1f s): candidate / reference = %.2f×%n", ran, doneTokens,
           (double) doneTokens / computed, refTps, refNanos / 1e9, candTps, candNanos / 1e9, candTps / refTps);
@@ -201,6 +207,8 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
         m.put("threshold", threshold);
         m.put("per_text", perText.asMap());
         m.put("per_window", perWindow.asMap());
+        m.put("reference_p_unsafe_range", List.of(Arrays.stream(refDone).min().orElse(Double.NaN),
+            Arrays.stream(refDone).max().orElse(Double.NaN)));
         m.put("reference_tokens_per_s", refTps);
         m.put("candidate_tokens_per_s", candTps);
         m.put("speedup", candTps / refTps);
