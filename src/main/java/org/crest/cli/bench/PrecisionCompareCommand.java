@@ -112,47 +112,15 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
       List<int[]> batches = new ArrayList<>(new LengthBatcher(batchTokens, maxBatchSize).batches(lengths));
       // batches in a seeded random order: a --max-seconds cut then samples all lengths, not the shortest ones
       java.util.Collections.shuffle(batches, new java.util.Random(seed));
-      double[] pRef = new double[windows.size()];
-      double[] pCand = new double[windows.size()];
-      // one small warm-up batch each (ORT allocates and plans on its first runs), not timed
-      int[] warm = {batches.get(0)[0]};
-      ref.runPadded(windows, warm);
-      cand.runPadded(windows, warm);
-      long refNanos = 0;
-      long candNanos = 0;
-      long computed = 0;
-      long doneTokens = 0;
-      boolean[] done = new boolean[windows.size()];
-      long loopStart = System.nanoTime();
-      int ran = 0;
-      for (int b = 0; b < batches.size(); b++) {
-        if (maxSeconds > 0 && System.nanoTime() - loopStart > maxSeconds * 1e9) {
-          break;
-        }
-        int[] idx = batches.get(b);
-        ran++;
-        for (int i : idx) {
-          done[i] = true;
-          doneTokens += lengths[i];
-        }
-        // alternate which model goes first, so neither always runs on a cache the other warmed
-        for (int turn = 0; turn < 2; turn++) {
-          boolean refTurn = (turn == 0) == (b % 2 == 0);
-          long s = System.nanoTime();
-          ModelSession.Batch out = (refTurn ? ref : cand).runPadded(windows, idx);
-          long e = System.nanoTime() - s;
-          double[] p = refTurn ? pRef : pCand;
-          for (int r = 0; r < idx.length; r++) {
-            p[idx[r]] = softmaxAt(out.output(), r * labels, labels, unsafe);
-          }
-          if (refTurn) {
-            refNanos += e;
-            computed += out.computedTokens();
-          } else {
-            candNanos += e;
-          }
-        }
-      }
+      Interleaved run = Interleaved.run(ref, cand, windows, batches, labels, unsafe, maxSeconds);
+      double[] pRef = run.pRef();
+      double[] pCand = run.pCand();
+      boolean[] done = run.done();
+      long refNanos = run.refNanos();
+      long candNanos = run.candNanos();
+      long computed = run.computed();
+      long doneTokens = run.doneTokens();
+      int ran = run.ran();
       String load1 = loadAverage();
 
       // texts count only when all their windows ran
@@ -221,6 +189,60 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
       cand.close();
     }
     return 0;
+  }
+
+  /**
+   * Two sessions over the same batches, back to back per batch, the order alternating from batch to batch: P of
+   * label {@code unsafe} per window for each, their run times, and which windows ran (all, unless
+   * {@code maxSeconds} > 0 stopped the loop).
+   */
+  record Interleaved(double[] pRef, double[] pCand, boolean[] done, long refNanos, long candNanos, long computed,
+      long doneTokens, int ran) {
+    static Interleaved run(ModelSession ref, ModelSession cand, List<long[]> windows, List<int[]> batches,
+        int labels, int unsafe, double maxSeconds) {
+      double[] pRef = new double[windows.size()];
+      double[] pCand = new double[windows.size()];
+      // one small warm-up batch each (ORT allocates and plans on its first runs), not timed
+      int[] warm = {batches.get(0)[0]};
+      ref.runPadded(windows, warm);
+      cand.runPadded(windows, warm);
+      long refNanos = 0;
+      long candNanos = 0;
+      long computed = 0;
+      long doneTokens = 0;
+      boolean[] done = new boolean[windows.size()];
+      long loopStart = System.nanoTime();
+      int ran = 0;
+      for (int b = 0; b < batches.size(); b++) {
+        if (maxSeconds > 0 && System.nanoTime() - loopStart > maxSeconds * 1e9) {
+          break;
+        }
+        int[] idx = batches.get(b);
+        ran++;
+        for (int i : idx) {
+          done[i] = true;
+          doneTokens += windows.get(i).length;
+        }
+        // alternate which model goes first, so neither always runs on a cache the other warmed
+        for (int turn = 0; turn < 2; turn++) {
+          boolean refTurn = (turn == 0) == (b % 2 == 0);
+          long s = System.nanoTime();
+          ModelSession.Batch out = (refTurn ? ref : cand).runPadded(windows, idx);
+          long e = System.nanoTime() - s;
+          double[] p = refTurn ? pRef : pCand;
+          for (int r = 0; r < idx.length; r++) {
+            p[idx[r]] = softmaxAt(out.output(), r * labels, labels, unsafe);
+          }
+          if (refTurn) {
+            refNanos += e;
+            computed += out.computedTokens();
+          } else {
+            candNanos += e;
+          }
+        }
+      }
+      return new Interleaved(pRef, pCand, done, refNanos, candNanos, computed, doneTokens, ran);
+    }
   }
 
   /** |ΔP| statistics of two score arrays, and label flips at a threshold. */
