@@ -127,6 +127,10 @@ public final class CheckpointConverter {
                 + checkpointDir.getFileName())
             .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(XlmRobertaOnnx.OPSET))
             .setGraph(built.graph());
+        if (precision == Precision.INT8) {
+          // DynamicQuantizeMatMul is an ONNX Runtime operator (com.microsoft domain, version 1)
+          proto.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(OnnxGraph.MS_DOMAIN).setVersion(1));
+        }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
           proto.build().writeTo(out);
         }

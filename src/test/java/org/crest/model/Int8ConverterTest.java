@@ -151,8 +151,9 @@ class Int8ConverterTest {
       proto = OnnxMl.ModelProto.parseFrom(in);
     }
     assertThat(proto.getOpsetImportList()).extracting(OnnxMl.OperatorSetIdProto::getDomain)
-        .as("standard ONNX operators only").containsExactly("");
-    assertThat(proto.getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("MatMulInteger")).hasSize(6 * 2);
+        .containsExactlyInAnyOrder("", OnnxGraph.MS_DOMAIN);
+    assertThat(proto.getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("DynamicQuantizeMatMul"))
+        .hasSize(6 * 2).allSatisfy(n -> assertThat(n.getDomain()).isEqualTo(OnnxGraph.MS_DOMAIN));
     int layers = 2;
     long quantized = proto.getGraph().getInitializerList().stream()
         .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8_VALUE).count();
