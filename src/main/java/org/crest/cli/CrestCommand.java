@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
         "Run embedded (local mode) with ./spark-submit.sh COMMAND ..., or on a cluster with "
             + "./spark-submit.sh COMMAND --master URL ... (needs SPARK_HOME or spark-submit on PATH)."},
     subcommands = {LabelCommand.class, ReportCommand.class, EvaluateCommand.class, RelabelCommand.class, ClusterCommand.class,
-        ModelCommand.class, org.crest.cli.bench.BenchCommand.class, org.crest.cli.bench.MemoryBenchCommand.class, CommandLine.HelpCommand.class},
+        ModelCommand.class, org.crest.cli.bench.BenchCommand.class, org.crest.cli.bench.MemoryBenchCommand.class,
+        org.crest.cli.bench.PrecisionCompareCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 done, 1 the job failed, 2 the command line or its inputs are wrong (a refusal that "
         + "names the file and the problem), 3 done but corrupt input files were skipped as asked "
         + "(--skip-corrupt-files): their rows are missing; they are listed in the summary's skipped_files; 4 an alert with "

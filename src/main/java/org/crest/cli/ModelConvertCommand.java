@@ -51,10 +51,11 @@ public final class ModelConvertCommand implements Callable<Integer> {
       description = "Write the weights to model.onnx_data: auto (above 1.8 GB), always, never. Default: ${DEFAULT-VALUE}.")
   String externalData;
 
-  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
-      description = "Weights and compute of the graph: fp32, or fp16 for GPUs (half the size; scores within the "
-          + "tolerance in docs/MODELS.md; on CPUs it is slower than fp32). The output stays float32. "
-          + "Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16|int8",
+      description = "Weights and compute of the graph: fp32, fp16 for GPUs (half the size; scores within the "
+          + "tolerance in docs/MODELS.md; on CPUs it is slower than fp32), or int8 for CPUs (the encoder's "
+          + "Linear weights quantized per channel, activations at run time; faster on CPUs, scores within the "
+          + "int8 tolerance in docs/MODELS.md). The output stays float32. Default: ${DEFAULT-VALUE}.")
   String precision;
 
   @Option(names = "--overwrite", description = "Replace a model.onnx already in BUNDLE_DIR.")

@@ -51,8 +51,8 @@ public final class ModelPullCommand implements Callable<Integer> {
       + "classification when config.json names a *ForSequenceClassification architecture, else embedding.")
   String task;
 
-  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
-      description = "Convert to fp32, or fp16 for GPUs (a separate bundle beside the fp32 one). "
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16|int8",
+      description = "Convert to fp32, fp16 for GPUs or int8 for CPUs (a separate bundle beside the fp32 one). "
           + "Default: ${DEFAULT-VALUE}.")
   String precision;
 
@@ -78,7 +78,7 @@ public final class ModelPullCommand implements Callable<Integer> {
     try {
       return CheckpointConverter.Precision.valueOf(precision.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new UsageException("Unknown --precision " + precision + ", expected fp32 or fp16");
+      throw new UsageException("Unknown --precision " + precision + ", expected fp32, fp16 or int8");
     }
   }
 

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Converts a Hugging Face XLM-R checkpoint ({@link Checkpoint}) into a model bundle in the layout of
  * optimum's ONNX export: {@code model.onnx}, {@code tokenizer.json} and {@code config.json} copied from the
  * checkpoint, plus {@code crest-manifest.json} (source files and their sha256, converter version, precision).
- * The graph is float32 whatever the checkpoint's dtype, or float16 on request (for GPUs). Above {@link #EXTERNAL_DATA_THRESHOLD} bytes of
+ * The graph is float32 whatever the checkpoint's dtype, or float16 (for GPUs) or int8 (dynamic quantization, for CPUs) on request. Above {@link #EXTERNAL_DATA_THRESHOLD} bytes of
  * weights the initializers go to {@code model.onnx_data} (ONNX external data; protobuf files cannot exceed
  * 2 GB).
  */
@@ -52,9 +52,13 @@ public final class CheckpointConverter {
 
   public enum ExternalData { AUTO, ALWAYS, NEVER }
 
-  /** Weights and compute of the graph: float32 (default, CPU and GPU) or float16 (for GPUs). */
+  /**
+   * Weights and compute of the graph: float32 (default, CPU and GPU), float16 (for GPUs), or int8 (for CPUs:
+   * the encoder's Linear weights quantized per output channel, their inputs quantized at run time; embeddings,
+   * LayerNorm, attention scores and the classifier head stay float32).
+   */
   public enum Precision {
-    FP32("float32", 4), FP16("float16", 2);
+    FP32("float32", 4), FP16("float16", 2), INT8("int8", 4);
 
     final String onnxName;
     final int bytes;
@@ -92,7 +96,7 @@ public final class CheckpointConverter {
       XlmRobertaConfig cfg = XlmRobertaConfig.from(ckpt.config(), checkpointDir.toString());
       checkFiles(ckpt, cfg);
       Task t = task != null ? task : (cfg.isClassifier() ? Task.CLASSIFICATION : Task.EMBEDDING);
-      long weightBytes = float32Bytes(ckpt) / 4 * precision.bytes;
+      long weightBytes = precision == Precision.INT8 ? int8Bytes(ckpt) : float32Bytes(ckpt) / 4 * precision.bytes;
       boolean external = externalData == ExternalData.ALWAYS
           || (externalData == ExternalData.AUTO && weightBytes > EXTERNAL_DATA_THRESHOLD);
       if (!external && weightBytes > EXTERNAL_DATA_THRESHOLD) {
@@ -115,19 +119,22 @@ public final class CheckpointConverter {
             : null) {
           // the external data file is referenced by its final name, relative to model.onnx
           built = XlmRobertaOnnx.build(ckpt, cfg, t.graphTask(),
-              external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null, precision == Precision.FP16);
+              external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null, precision);
         }
-        OnnxMl.ModelProto proto = OnnxMl.ModelProto.newBuilder()
+        OnnxMl.ModelProto.Builder proto = OnnxMl.ModelProto.newBuilder()
             .setIrVersion(XlmRobertaOnnx.IR_VERSION)
             .setProducerName("crest-spark")
             .setProducerVersion(version())
             .setDocString("Converted by crest model convert (converter " + CONVERTER_VERSION + ") from "
                 + checkpointDir.getFileName())
             .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(XlmRobertaOnnx.OPSET))
-            .setGraph(built.graph())
-            .build();
+            .setGraph(built.graph());
+        if (precision == Precision.INT8) {
+          // DynamicQuantizeMatMul is an ONNX Runtime operator (com.microsoft domain, version 1)
+          proto.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(OnnxGraph.MS_DOMAIN).setVersion(1));
+        }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-          proto.writeTo(out);
+          proto.build().writeTo(out);
         }
       } catch (IOException | RuntimeException | Error e) {
         // no half-written files left behind (an OutOfMemoryError included)
@@ -216,6 +223,19 @@ public final class CheckpointConverter {
       Safetensors.Tensor t = ckpt.tensor(name);
       if (t.isFloat()) {
         n += t.elements() * 4;
+      }
+    }
+    return n;
+  }
+
+  /** Bytes of an int8 graph's weights: 1 per element of the encoder's Linear weights, 4 for the rest. */
+  private static long int8Bytes(Checkpoint ckpt) {
+    long n = 0;
+    for (String name : ckpt.names()) {
+      Safetensors.Tensor t = ckpt.tensor(name);
+      if (t.isFloat()) {
+        boolean quantized = name.contains("encoder.layer.") && name.endsWith(".weight") && t.shape().length == 2;
+        n += quantized ? t.elements() + t.shape()[0] * 4L : t.elements() * 4;
       }
     }
     return n;

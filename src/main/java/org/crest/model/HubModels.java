@@ -156,11 +156,11 @@ public final class HubModels {
     return bundleDir(hub, pinned, task, CheckpointConverter.Precision.FP32);
   }
 
-  /** CACHE/crest/ORG--NAME/COMMIT/TASK, with a -fp16 suffix for float16 bundles. */
+  /** CACHE/crest/ORG--NAME/COMMIT/TASK, with a -fp16 or -int8 suffix for float16 and int8 bundles. */
   public static Path bundleDir(HubClient hub, HubClient.Repo pinned, CheckpointConverter.Task task,
       CheckpointConverter.Precision precision) {
     String leaf = task.name().toLowerCase(Locale.ROOT)
-        + (precision == CheckpointConverter.Precision.FP16 ? "-fp16" : "");
+        + (precision == CheckpointConverter.Precision.FP32 ? "" : "-" + precision.name().toLowerCase(Locale.ROOT));
     return hub.cacheRoot().resolve("crest").resolve(pinned.id().replace("/", "--"))
         .resolve(hub.snapshotDir(pinned).getFileName().toString()).resolve(leaf);
   }

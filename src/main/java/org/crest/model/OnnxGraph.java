@@ -93,6 +93,28 @@ final class OnnxGraph {
     graph.addNode(n);
   }
 
+  /** ONNX Runtime's contrib operator domain (DynamicQuantizeMatMul, ...). */
+  static final String MS_DOMAIN = "com.microsoft";
+
+  /**
+   * Adds a node of an operator domain ("" for standard ONNX, or {@link #MS_DOMAIN}) with {@code outputs}
+   * outputs and returns their names. An empty input name skips an optional input.
+   */
+  List<String> opIn(String domain, String opType, String outPrefix, int outputs, List<String> inputs,
+      AttributeProto... attrs) {
+    List<String> outs = new java.util.ArrayList<>(outputs);
+    for (int i = 0; i < outputs; i++) {
+      outs.add(fresh(outputs == 1 ? outPrefix : outPrefix + "." + i));
+    }
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType).setName(outs.get(0) + "/" + opType)
+        .setDomain(domain).addAllInput(inputs).addAllOutput(outs);
+    for (AttributeProto a : attrs) {
+      n.addAttribute(a);
+    }
+    graph.addNode(n);
+    return outs;
+  }
+
   static AttributeProto attr(String name, long value) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
   }
@@ -126,7 +148,24 @@ final class OnnxGraph {
     if (fp16) {
       checkHalfRange(name, float32LittleEndian, littleEndian);
     }
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(floatType());
+    return rawInit(name, floatType(), dims, littleEndian);
+  }
+
+  /** An int8 initializer (one byte per element), e.g. quantized weights. */
+  String int8Init(String name, long[] dims, byte[] values) {
+    long n = 1;
+    for (long d : dims) {
+      n *= d;
+    }
+    if (n != values.length) {
+      throw new IllegalArgumentException(name + ": " + values.length + " bytes for " + n + " int8 values");
+    }
+    return rawInit(name, TensorProto.DataType.INT8_VALUE, dims, values);
+  }
+
+  /** An initializer of elemType from its little-endian bytes, in raw_data or in the external data file. */
+  private String rawInit(String name, int elemType, long[] dims, byte[] littleEndian) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(elemType);
     for (long d : dims) {
       t.addDims(d);
     }

@@ -60,6 +60,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to this file.")
   Path report;
 
+  @Option(names = "--candidate", paramLabel = "BUNDLE", description = "Also run this bundle of the same model "
+      + "(e.g. converted with --precision int8) against the plain loop's session, batch by batch in turn, and "
+      + "print its speed ratio and |ΔP(unsafe)| per window (crest bench-precision does the same in more detail).")
+  String candidate;
+
   @Mixin ModelOptions model;
 
   @Mixin ScoringOptions scoring;
@@ -123,6 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.printf("(a) plain loop done in %.1f s%n", ceiling.seconds);
     Loop naive = naiveLoop(plain, windows, 8);
     System.out.printf("(b) naive loop done in %.1f s%n", naive.seconds);
+    Map<String, Object> candidateFigures = candidate == null ? null : candidateLoop(plain, windows, cores);
     plain.close();
 
     // the job: warm the executor's session on a few rows, then measure
@@ -159,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.printf("peak RSS of this JVM (driver and local executors): %s; heap max %d MB%n", peakRss(),
         Runtime.getRuntime().maxMemory() >> 20);
     if (report != null) {
-      new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), Map.of(
+      Map<String, Object> figures = new java.util.LinkedHashMap<>(Map.of(
           "model", bundle.id(), "rows", rows, "master", master, "plain_threads", cores, "partitions", parts,
           "job", Map.of("rows_per_s", jobRows, "tokens_per_s", jobTokens, "padding", job.paddingEfficiency()),
           "plain", Map.of("rows_per_s", rows / ceiling.seconds, "tokens_per_s", ceiling.real / ceiling.seconds,
@@ -167,6 +173,10 @@ public final class BenchCommand implements Callable<Integer> {
           "naive", Map.of("rows_per_s", rows / naive.seconds, "tokens_per_s", naive.real / naive.seconds,
               "padding", (double) naive.real / naive.computed),
           "ratios", Map.of("job_vs_plain", vsCeiling, "job_vs_naive", vsNaive)));
+      if (candidateFigures != null) {
+        figures.put("candidate", candidateFigures);
+      }
+      new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), figures);
     }
     return 0;
   }
@@ -177,6 +187,30 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   record Loop(double seconds, long real, long computed, int batches) {}
+
+  /** (a) against --candidate: the same windows and batches, the two sessions in turn per batch. */
+  private Map<String, Object> candidateLoop(ModelSession plain, List<long[]> windows, int cores) {
+    ModelBundle cb = ModelResolver.resolve(candidate);
+    try (ModelSession cand = ModelSession.create(cb, ModelSession.Kind.CLASSIFIER, Device.CPU, cores, -1)) {
+      int[] lengths = windows.stream().mapToInt(x -> x.length).toArray();
+      List<int[]> batches = new LengthBatcher(scoring.batch().batchTokens(), scoring.batch().maxBatchSize()).batches(lengths);
+      PrecisionCompareCommand.Interleaved run = PrecisionCompareCommand.Interleaved.run(plain, cand, windows,
+          batches, (int) plain.outputWidth(), plain.bundle().unsafeIndex(null), 0);
+      PrecisionCompareCommand.Agreement a = PrecisionCompareCommand.Agreement.of(run.pRef(), run.pCand(), 0.5);
+      double refTps = run.doneTokens() / (run.refNanos() / 1e9);
+      double candTps = run.doneTokens() / (run.candNanos() / 1e9);
+      System.out.printf(java.util.Locale.ROOT, "(a') candidate %s, same batches in turn with (a): %.0f vs %.0f "
+              + "tokens/s = %.2f×; |ΔP(unsafe)| per window max %.2e, p99 %.2e, %d flips at 0.5 of %d windows%n",
+          cb.id(), candTps, refTps, candTps / refTps, a.max(), a.p99(), a.flips(), a.n());
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("bundle", cb.id());
+      m.put("tokens_per_s", candTps);
+      m.put("plain_tokens_per_s_interleaved", refTps);
+      m.put("speedup_vs_plain", candTps / refTps);
+      m.put("per_window", a.asMap());
+      return m;
+    }
+  }
 
   /** (a): windows in chunks of the job's size, length-sorted batches by token budget, straight into ORT. */
   static Loop plainLoop(ModelSession s, List<long[]> windows, LengthBatcher batcher, int chunk) {
