@@ -61,10 +61,7 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
   @Option(names = "--threshold", defaultValue = "0.5", description = "Label threshold for flips. Default: ${DEFAULT-VALUE}.")
   double threshold;
 
-  @Option(names = "--batch-tokens", defaultValue = "4096") int batchTokens;
-  @Option(names = "--max-batch-size", defaultValue = "64") int maxBatchSize;
-  @Option(names = "--max-tokens", defaultValue = "512") int maxTokens;
-  @Option(names = "--window-stride", defaultValue = "256") int windowStride;
+  @picocli.CommandLine.Mixin org.crest.cli.options.ScoringOptions scoring;
 
   @Option(names = "--max-seconds", defaultValue = "110", description = "Stop starting batches after this many "
       + "seconds of the timed loop (a shared machine keeps benchmarks short); the figures then cover the texts whose "
@@ -93,7 +90,7 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
       }
       int unsafe = refBundle.unsafeIndex(null);
       int labels = (int) ref.outputWidth();
-      Windowing windowing = new Windowing(maxTokens, windowStride, refBundle.bosId(), refBundle.eosId());
+      Windowing windowing = new Windowing(scoring.batch().maxTokens(), scoring.windowStride(), refBundle.bosId(), refBundle.eosId());
       List<long[]> windows = new ArrayList<>();
       List<Integer> owner = new ArrayList<>();
       for (int i = 0; i < texts.size(); i++) {
@@ -109,7 +106,7 @@ public final class PrecisionCompareCommand implements Callable<Integer> {
           threads, load0);
 
       int[] lengths = windows.stream().mapToInt(w -> w.length).toArray();
-      List<int[]> batches = new ArrayList<>(new LengthBatcher(batchTokens, maxBatchSize).batches(lengths));
+      List<int[]> batches = new ArrayList<>(new LengthBatcher(scoring.batch().batchTokens(), scoring.batch().maxBatchSize()).batches(lengths));
       // batches in a seeded random order: a --max-seconds cut then samples all lengths, not the shortest ones
       java.util.Collections.shuffle(batches, new java.util.Random(seed));
       Interleaved run = Interleaved.run(ref, cand, windows, batches, labels, unsafe, maxSeconds);
