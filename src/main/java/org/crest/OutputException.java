@@ -5,13 +5,13 @@ package org.crest;
  * The message is one line naming the output path; what the run had written is removed.
  */
 public class OutputException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public OutputException(String message) {
-    super(message);
-  }
+    public OutputException(String message) {
+        super(message);
+    }
 
-  public OutputException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public OutputException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -9,24 +9,24 @@ import java.util.Properties;
  * (written by Maven resource filtering, so it is there in the jar and in target/classes alike).
  */
 public final class Version {
-  static final String RESOURCE = "/crest/version.properties";
+    static final String RESOURCE = "/crest/version.properties";
 
-  private Version() {}
+    private Version() {}
 
-  /** The version, e.g. 0.1.0-SNAPSHOT; a parenthesised note when neither source has one. */
-  public static String get() {
-    String v = Version.class.getPackage().getImplementationVersion();
-    if (v != null) {
-      return v;
+    /** The version, e.g. 0.1.0-SNAPSHOT; a parenthesised note when neither source has one. */
+    public static String get() {
+        String v = Version.class.getPackage().getImplementationVersion();
+        if (v != null) {
+            return v;
+        }
+        try (InputStream in = Version.class.getResourceAsStream(RESOURCE)) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "(unknown version: " + RESOURCE + " is missing)");
+        } catch (IOException e) {
+            return "(unknown version: " + e.getMessage() + ")";
+        }
     }
-    try (InputStream in = Version.class.getResourceAsStream(RESOURCE)) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      return p.getProperty("version", "(unknown version: " + RESOURCE + " is missing)");
-    } catch (IOException e) {
-      return "(unknown version: " + e.getMessage() + ")";
-    }
-  }
 }

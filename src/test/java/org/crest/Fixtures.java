@@ -11,55 +11,55 @@ import java.util.List;
 
 /** Paths of the committed fixtures written by tools/make_fixtures.py, and readers for them. */
 public final class Fixtures {
-  public static final Path DEMO = Path.of("src/main/resources/crest/models/demo");
-  public static final Path ROOT = Path.of("src/test/resources/fixtures");
-  public static final Path EMBEDDER = ROOT.resolve("tiny-embedder");
-  public static final Path WITH_TOKEN_TYPES = ROOT.resolve("tiny-with-token-types");
-  public static final Path INDEPENDENT = ROOT.resolve("independent");
-  public static final Path CLASSIFIER_REFERENCE = ROOT.resolve("reference/tiny_classifier.jsonl");
+    public static final Path DEMO = Path.of("src/main/resources/crest/models/demo");
+    public static final Path ROOT = Path.of("src/test/resources/fixtures");
+    public static final Path EMBEDDER = ROOT.resolve("tiny-embedder");
+    public static final Path WITH_TOKEN_TYPES = ROOT.resolve("tiny-with-token-types");
+    public static final Path INDEPENDENT = ROOT.resolve("independent");
+    public static final Path CLASSIFIER_REFERENCE = ROOT.resolve("reference/tiny_classifier.jsonl");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Fixtures() {}
+    private Fixtures() {}
 
-  public static List<JsonNode> jsonLines(Path p) {
-    try {
-      List<JsonNode> out = new ArrayList<>();
-      for (String line : Files.readAllLines(p)) {
-        if (!line.isBlank()) {
-          out.add(JSON.readTree(line));
+    public static List<JsonNode> jsonLines(Path p) {
+        try {
+            List<JsonNode> out = new ArrayList<>();
+            for (String line : Files.readAllLines(p)) {
+                if (!line.isBlank()) {
+                    out.add(JSON.readTree(line));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-  }
 
-  public static JsonNode json(Path p) {
-    try {
-      return JSON.readTree(p.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public static JsonNode json(Path p) {
+        try {
+            return JSON.readTree(p.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  public static long[] longs(JsonNode array) {
-    long[] out = new long[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = array.get(i).asLong();
+    public static long[] longs(JsonNode array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asLong();
+        }
+        return out;
     }
-    return out;
-  }
 
-  /** A fresh directory under target/test-tmp. */
-  public static Path tempDir(String prefix) {
-    try {
-      Path base = Path.of(System.getProperty("crest.test.tmp", "target/test-tmp"));
-      Files.createDirectories(base);
-      return Files.createTempDirectory(base, prefix);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    /** A fresh directory under target/test-tmp. */
+    public static Path tempDir(String prefix) {
+        try {
+            Path base = Path.of(System.getProperty("crest.test.tmp", "target/test-tmp"));
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base, prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 }

@@ -19,44 +19,48 @@ import org.crest.spark.Models;
  * together. The model is the one given at registration (any {@code --model} form), resolved and shipped then.
  */
 public final class CrestFunctions {
-  private CrestFunctions() {}
+    private CrestFunctions() {}
 
-  /** Registers crest_score and crest_label with {@code model} and the CLI's default windows. */
-  public static void register(SparkSession spark, String model) {
-    ModelBundle bundle = Models.resolve(spark, model);
-    ScoringSettings settings = new ScoringSettings(512, 256, 4096, 64, 1, Device.AUTO,
-        JobSupport.intraOpThreads(spark, 0), bundle.unsafeIndex(null), 0.5);
-    Score score = new Score(bundle, JobSupport.ship(spark, bundle), settings);
-    spark.udf().register("crest_score", score, DataTypes.DoubleType);
-    spark.udf().register("crest_label", (UDF1<String, String>) text -> {
-      Double p = score.call(text);
-      return p == null ? null : p >= settings.threshold() ? "unsafe" : "safe";
-    }, DataTypes.StringType);
-  }
-
-  /** P(unsafe) of one text, with this JVM's cached session. */
-  static final class Score implements UDF1<String, Double> {
-    private static final long serialVersionUID = 1L;
-    private final ModelBundle bundle;
-    private final String shippedAs;
-    private final ScoringSettings settings;
-    private transient Classifier classifier;
-
-    Score(ModelBundle bundle, String shippedAs, ScoringSettings settings) {
-      this.bundle = bundle;
-      this.shippedAs = shippedAs;
-      this.settings = settings;
+    /** Registers crest_score and crest_label with {@code model} and the CLI's default windows. */
+    public static void register(SparkSession spark, String model) {
+        ModelBundle bundle = Models.resolve(spark, model);
+        ScoringSettings settings = new ScoringSettings(
+                512, 256, 4096, 64, 1, Device.AUTO, JobSupport.intraOpThreads(spark, 0), bundle.unsafeIndex(null), 0.5);
+        Score score = new Score(bundle, JobSupport.ship(spark, bundle), settings);
+        spark.udf().register("crest_score", score, DataTypes.DoubleType);
+        spark.udf()
+                .register(
+                        "crest_label",
+                        (UDF1<String, String>) text -> {
+                            Double p = score.call(text);
+                            return p == null ? null : p >= settings.threshold() ? "unsafe" : "safe";
+                        },
+                        DataTypes.StringType);
     }
 
-    @Override
-    public Double call(String text) {
-      if (text == null || text.indexOf('\u0000') >= 0) {
-        return null;
-      }
-      if (classifier == null) {
-        classifier = ScorePartition.classifier(bundle, shippedAs, settings, () -> { });
-      }
-      return classifier.score(java.util.List.of(text)).pUnsafe[0];
+    /** P(unsafe) of one text, with this JVM's cached session. */
+    static final class Score implements UDF1<String, Double> {
+        private static final long serialVersionUID = 1L;
+        private final ModelBundle bundle;
+        private final String shippedAs;
+        private final ScoringSettings settings;
+        private transient Classifier classifier;
+
+        Score(ModelBundle bundle, String shippedAs, ScoringSettings settings) {
+            this.bundle = bundle;
+            this.shippedAs = shippedAs;
+            this.settings = settings;
+        }
+
+        @Override
+        public Double call(String text) {
+            if (text == null || text.indexOf('\u0000') >= 0) {
+                return null;
+            }
+            if (classifier == null) {
+                classifier = ScorePartition.classifier(bundle, shippedAs, settings, () -> {});
+            }
+            return classifier.score(java.util.List.of(text)).pUnsafe[0];
+        }
     }
-  }
 }

@@ -13,64 +13,64 @@ import java.util.Map;
  * partitions are equal and ARI is 1.
  */
 public final class AdjustedRand {
-  private AdjustedRand() {}
+    private AdjustedRand() {}
 
-  /** ARI of two labelings of the same items, index-aligned. */
-  public static double of(int[] a, int[] b) {
-    if (a.length != b.length) {
-      throw new IllegalArgumentException("Cannot compare partitions of different sizes (" + a.length + " and "
-          + b.length + ")");
+    /** ARI of two labelings of the same items, index-aligned. */
+    public static double of(int[] a, int[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException(
+                    "Cannot compare partitions of different sizes (" + a.length + " and " + b.length + ")");
+        }
+        Map<Integer, Integer> ra = index(a);
+        Map<Integer, Integer> rb = index(b);
+        long[][] table = new long[ra.size()][rb.size()];
+        for (int i = 0; i < a.length; i++) {
+            table[ra.get(a[i])][rb.get(b[i])]++;
+        }
+        return ofContingency(table);
     }
-    Map<Integer, Integer> ra = index(a);
-    Map<Integer, Integer> rb = index(b);
-    long[][] table = new long[ra.size()][rb.size()];
-    for (int i = 0; i < a.length; i++) {
-      table[ra.get(a[i])][rb.get(b[i])]++;
-    }
-    return ofContingency(table);
-  }
 
-  private static Map<Integer, Integer> index(int[] labels) {
-    Map<Integer, Integer> m = new HashMap<>();
-    for (int l : labels) {
-      m.putIfAbsent(l, m.size());
+    private static Map<Integer, Integer> index(int[] labels) {
+        Map<Integer, Integer> m = new HashMap<>();
+        for (int l : labels) {
+            m.putIfAbsent(l, m.size());
+        }
+        return m;
     }
-    return m;
-  }
 
-  /** ARI from a contingency table: {@code table[i][j]} items in cluster i of one partition and j of the other. */
-  public static double ofContingency(long[][] table) {
-    double index = 0;
-    long n = 0;
-    int cols = table.length == 0 ? 0 : table[0].length;
-    long[] colSums = new long[cols];
-    double a = 0;
-    for (long[] row : table) {
-      long rowSum = 0;
-      for (int j = 0; j < cols; j++) {
-        index += comb2(row[j]);
-        rowSum += row[j];
-        colSums[j] += row[j];
-      }
-      a += comb2(rowSum);
-      n += rowSum;
+    /** ARI from a contingency table: {@code table[i][j]} items in cluster i of one partition and j of the other. */
+    public static double ofContingency(long[][] table) {
+        double index = 0;
+        long n = 0;
+        int cols = table.length == 0 ? 0 : table[0].length;
+        long[] colSums = new long[cols];
+        double a = 0;
+        for (long[] row : table) {
+            long rowSum = 0;
+            for (int j = 0; j < cols; j++) {
+                index += comb2(row[j]);
+                rowSum += row[j];
+                colSums[j] += row[j];
+            }
+            a += comb2(rowSum);
+            n += rowSum;
+        }
+        double b = 0;
+        for (long c : colSums) {
+            b += comb2(c);
+        }
+        if (n < 2) {
+            return 1.0;
+        }
+        double expected = a * b / comb2(n);
+        double max = (a + b) / 2;
+        if (max - expected == 0) {
+            return 1.0;
+        }
+        return (index - expected) / (max - expected);
     }
-    double b = 0;
-    for (long c : colSums) {
-      b += comb2(c);
-    }
-    if (n < 2) {
-      return 1.0;
-    }
-    double expected = a * b / comb2(n);
-    double max = (a + b) / 2;
-    if (max - expected == 0) {
-      return 1.0;
-    }
-    return (index - expected) / (max - expected);
-  }
 
-  private static double comb2(long x) {
-    return x * (x - 1) / 2.0;
-  }
+    private static double comb2(long x) {
+        return x * (x - 1) / 2.0;
+    }
 }

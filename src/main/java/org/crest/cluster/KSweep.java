@@ -20,70 +20,94 @@ import org.apache.spark.sql.Row;
  * of the seeds' assignments so that nothing per point comes to the driver.
  */
 public final class KSweep {
-  /** One k of the sweep. */
-  public record Step(int k, double cost, double silhouette, double ariMean, double ariMin, int bestSeedIndex,
-      int clustersFound, KMeansModel best) {}
+    /** One k of the sweep. */
+    public record Step(
+            int k,
+            double cost,
+            double silhouette,
+            double ariMean,
+            double ariMin,
+            int bestSeedIndex,
+            int clustersFound,
+            KMeansModel best) {}
 
-  private KSweep() {}
+    private KSweep() {}
 
-  /**
-   * @param points a cached Dataset with a {@code features} column of non-zero ml Vectors
-   */
-  public static List<Step> run(Dataset<Row> points, int[] ks, int seeds, long baseSeed, int maxIter) {
-    List<Step> out = new ArrayList<>();
-    for (int k : ks) {
-      KMeansModel[] models = new KMeansModel[seeds];
-      double[] costs = new double[seeds];
-      Dataset<Row> withPredictions = points;
-      int best = 0;
-      for (int s = 0; s < seeds; s++) {
-        models[s] = new KMeans().setK(k).setSeed(baseSeed + s).setDistanceMeasure("cosine").setMaxIter(maxIter)
-            .setFeaturesCol("features").setPredictionCol("p" + s).fit(points);
-        costs[s] = models[s].summary().trainingCost();
-        if (costs[s] < costs[best]) {
-          best = s;
+    /**
+     * @param points a cached Dataset with a {@code features} column of non-zero ml Vectors
+     */
+    public static List<Step> run(Dataset<Row> points, int[] ks, int seeds, long baseSeed, int maxIter) {
+        List<Step> out = new ArrayList<>();
+        for (int k : ks) {
+            KMeansModel[] models = new KMeansModel[seeds];
+            double[] costs = new double[seeds];
+            Dataset<Row> withPredictions = points;
+            int best = 0;
+            for (int s = 0; s < seeds; s++) {
+                models[s] = new KMeans()
+                        .setK(k)
+                        .setSeed(baseSeed + s)
+                        .setDistanceMeasure("cosine")
+                        .setMaxIter(maxIter)
+                        .setFeaturesCol("features")
+                        .setPredictionCol("p" + s)
+                        .fit(points);
+                costs[s] = models[s].summary().trainingCost();
+                if (costs[s] < costs[best]) {
+                    best = s;
+                }
+                withPredictions = models[s].transform(withPredictions);
+            }
+            double silhouette;
+            try {
+                silhouette = new ClusteringEvaluator()
+                        .setDistanceMeasure("cosine")
+                        .setFeaturesCol("features")
+                        .setPredictionCol("p" + best)
+                        .evaluate(withPredictions);
+            } catch (RuntimeException | AssertionError e) {
+                // fewer than 2 clusters found: MLlib's evaluator asserts (a Scala assert throws AssertionError)
+                silhouette = Double.NaN;
+            }
+            double[] ari = stability(withPredictions, seeds, k);
+            out.add(new Step(
+                    k,
+                    costs[best],
+                    silhouette,
+                    ari[0],
+                    ari[1],
+                    best,
+                    models[best].summary().k(),
+                    models[best]));
         }
-        withPredictions = models[s].transform(withPredictions);
-      }
-      double silhouette;
-      try {
-        silhouette = new ClusteringEvaluator().setDistanceMeasure("cosine").setFeaturesCol("features")
-            .setPredictionCol("p" + best).evaluate(withPredictions);
-      } catch (RuntimeException | AssertionError e) {
-        // fewer than 2 clusters found: MLlib's evaluator asserts (a Scala assert throws AssertionError)
-        silhouette = Double.NaN;
-      }
-      double[] ari = stability(withPredictions, seeds, k);
-      out.add(new Step(k, costs[best], silhouette, ari[0], ari[1], best, models[best].summary().k(), models[best]));
+        return out;
     }
-    return out;
-  }
 
-  /** Mean and minimum pairwise ARI between the seeds' assignments (1, 1 for a single seed). */
-  static double[] stability(Dataset<Row> withPredictions, int seeds, int k) {
-    if (seeds < 2) {
-      return new double[] {1.0, 1.0};
-    }
-    Column[] cols = new Column[seeds];
-    for (int s = 0; s < seeds; s++) {
-      cols[s] = col("p" + s);
-    }
-    List<Row> joint = withPredictions.groupBy(cols).count().collectAsList();
-    double sum = 0;
-    double min = Double.POSITIVE_INFINITY;
-    int pairs = 0;
-    for (int a = 0; a < seeds; a++) {
-      for (int b = a + 1; b < seeds; b++) {
-        long[][] table = new long[k][k];
-        for (Row r : joint) {
-          table[r.getInt(a)][r.getInt(b)] += r.getLong(seeds);
+    /** Mean and minimum pairwise ARI between the seeds' assignments (1, 1 for a single seed). */
+    static double[] stability(Dataset<Row> withPredictions, int seeds, int k) {
+        if (seeds < 2) {
+            return new double[] {1.0, 1.0};
         }
-        double ari = AdjustedRand.ofContingency(table);
-        sum += ari;
-        min = Math.min(min, ari);
-        pairs++;
-      }
+        Column[] cols = new Column[seeds];
+        for (int s = 0; s < seeds; s++) {
+            cols[s] = col("p" + s);
+        }
+        List<Row> joint = withPredictions.groupBy(cols).count().collectAsList();
+        double sum = 0;
+        double min = Double.POSITIVE_INFINITY;
+        int pairs = 0;
+        for (int a = 0; a < seeds; a++) {
+            for (int b = a + 1; b < seeds; b++) {
+                long[][] table = new long[k][k];
+                for (Row r : joint) {
+                    table[r.getInt(a)][r.getInt(b)] += r.getLong(seeds);
+                }
+                double ari = AdjustedRand.ofContingency(table);
+                sum += ari;
+                min = Math.min(min, ari);
+                pairs++;
+            }
+        }
+        return new double[] {sum / pairs, min};
     }
-    return new double[] {sum / pairs, min};
-  }
 }

@@ -14,11 +14,19 @@ import org.crest.io.InputFormat;
  * @param labelMap VALUE → safe|unsafe, looked up before the usual encodings
  * @param languageGroups a CSV lang,group replacing the paper's in-domain / ood_low groups; null = the paper's
  */
-public record BenchmarkOptions(List<String> inputs, InputFormat format, Preset preset, String textCol,
-    String labelCol, String langCol, String datasetCol, Map<String, String> labelMap, String languageGroups) {
+public record BenchmarkOptions(
+        List<String> inputs,
+        InputFormat format,
+        Preset preset,
+        String textCol,
+        String labelCol,
+        String langCol,
+        String datasetCol,
+        Map<String, String> labelMap,
+        String languageGroups) {
 
-  public BenchmarkOptions {
-    inputs = List.copyOf(inputs);
-    labelMap = labelMap == null ? Map.of() : Map.copyOf(labelMap);
-  }
+    public BenchmarkOptions {
+        inputs = List.copyOf(inputs);
+        labelMap = labelMap == null ? Map.of() : Map.copyOf(labelMap);
+    }
 }

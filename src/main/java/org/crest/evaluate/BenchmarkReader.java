@@ -1,6 +1,5 @@
 package org.crest.evaluate;
 
-import org.crest.langid.Table8;
 import static org.apache.spark.sql.functions.input_file_name;
 
 import java.util.Map;
@@ -10,21 +9,22 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.crest.io.InputReader;
 import org.crest.io.Source;
+import org.crest.langid.Table8;
 
 /** Reads a labeled benchmark (jsonl/json, csv, parquet) into normalised evaluation rows ({@link BenchmarkRows}). */
 public final class BenchmarkReader {
-  private BenchmarkReader() {}
+    private BenchmarkReader() {}
 
-  /** The rows of the benchmark, not yet checked for unknown labels; with the resolved normaliser. */
-  public record Benchmark(Dataset<Row> rows, BenchmarkRows normaliser, Source source) {}
+    /** The rows of the benchmark, not yet checked for unknown labels; with the resolved normaliser. */
+    public record Benchmark(Dataset<Row> rows, BenchmarkRows normaliser, Source source) {}
 
-  public static Benchmark read(SparkSession spark, BenchmarkOptions o) {
-    Map<String, Integer> clusters = Table8.clusters();
-    Map<String, String> groups = Paper.languageGroups(o.languageGroups());
-    Source source = InputReader.read(spark, o.inputs(), o.format(), BenchmarkRows.stringColumns(o));
-    Dataset<Row> in = source.rows().withColumn(BenchmarkRows.FILE_INPUT_COL, input_file_name());
-    BenchmarkRows normaliser = BenchmarkRows.resolve(source, in.schema(), o, clusters, groups);
-    Dataset<Row> rows = in.flatMap(normaliser, Encoders.row(normaliser.schema()));
-    return new Benchmark(rows, normaliser, source);
-  }
+    public static Benchmark read(SparkSession spark, BenchmarkOptions o) {
+        Map<String, Integer> clusters = Table8.clusters();
+        Map<String, String> groups = Paper.languageGroups(o.languageGroups());
+        Source source = InputReader.read(spark, o.inputs(), o.format(), BenchmarkRows.stringColumns(o));
+        Dataset<Row> in = source.rows().withColumn(BenchmarkRows.FILE_INPUT_COL, input_file_name());
+        BenchmarkRows normaliser = BenchmarkRows.resolve(source, in.schema(), o, clusters, groups);
+        Dataset<Row> rows = in.flatMap(normaliser, Encoders.row(normaliser.schema()));
+        return new Benchmark(rows, normaliser, source);
+    }
 }

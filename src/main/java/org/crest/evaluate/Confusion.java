@@ -10,50 +10,50 @@ package org.crest.evaluate;
  * tells whether a zero is "no positives" rather than "all missed".
  */
 public record Confusion(long tp, long fp, long tn, long fn) {
-  public static final Confusion ZERO = new Confusion(0, 0, 0, 0);
+    public static final Confusion ZERO = new Confusion(0, 0, 0, 0);
 
-  public Confusion {
-    if (tp < 0 || fp < 0 || tn < 0 || fn < 0) {
-      throw new IllegalArgumentException("Cannot count: negative confusion counts (" + tp + ", " + fp + ", " + tn
-          + ", " + fn + ")");
+    public Confusion {
+        if (tp < 0 || fp < 0 || tn < 0 || fn < 0) {
+            throw new IllegalArgumentException(
+                    "Cannot count: negative confusion counts (" + tp + ", " + fp + ", " + tn + ", " + fn + ")");
+        }
     }
-  }
 
-  public Confusion plus(Confusion o) {
-    return new Confusion(tp + o.tp, fp + o.fp, tn + o.tn, fn + o.fn);
-  }
+    public Confusion plus(Confusion o) {
+        return new Confusion(tp + o.tp, fp + o.fp, tn + o.tn, fn + o.fn);
+    }
 
-  public long n() {
-    return tp + fp + tn + fn;
-  }
+    public long n() {
+        return tp + fp + tn + fn;
+    }
 
-  /** Rows whose true label is unsafe. */
-  public long positives() {
-    return tp + fn;
-  }
+    /** Rows whose true label is unsafe. */
+    public long positives() {
+        return tp + fn;
+    }
 
-  /** Rows predicted unsafe. */
-  public long predictedPositives() {
-    return tp + fp;
-  }
+    /** Rows predicted unsafe. */
+    public long predictedPositives() {
+        return tp + fp;
+    }
 
-  public double precision() {
-    return ratio(tp, tp + fp);
-  }
+    public double precision() {
+        return ratio(tp, tp + fp);
+    }
 
-  public double recall() {
-    return ratio(tp, tp + fn);
-  }
+    public double recall() {
+        return ratio(tp, tp + fn);
+    }
 
-  public double f1() {
-    return ratio(2 * tp, 2 * tp + fp + fn);
-  }
+    public double f1() {
+        return ratio(2 * tp, 2 * tp + fp + fn);
+    }
 
-  public double accuracy() {
-    return ratio(tp + tn, n());
-  }
+    public double accuracy() {
+        return ratio(tp + tn, n());
+    }
 
-  private static double ratio(long num, long den) {
-    return den == 0 ? 0.0 : (double) num / den;
-  }
+    private static double ratio(long num, long den) {
+        return den == 0 ? 0.0 : (double) num / den;
+    }
 }

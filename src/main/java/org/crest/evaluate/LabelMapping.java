@@ -15,70 +15,71 @@ import org.crest.UsageException;
  * 1/true/unsafe/harmful = unsafe. Anything else is unknown ({@link #normalise} returns null).
  */
 public final class LabelMapping implements Serializable {
-  private static final long serialVersionUID = 1L;
-  public static final String SAFE = "safe";
-  public static final String UNSAFE = "unsafe";
+    private static final long serialVersionUID = 1L;
+    public static final String SAFE = "safe";
+    public static final String UNSAFE = "unsafe";
 
-  private static final Map<String, String> DEFAULTS = Map.of("0", SAFE, "false", SAFE, "safe", SAFE, "benign", SAFE,
-      "1", UNSAFE, "true", UNSAFE, "unsafe", UNSAFE, "harmful", UNSAFE);
+    private static final Map<String, String> DEFAULTS = Map.of(
+            "0", SAFE, "false", SAFE, "safe", SAFE, "benign", SAFE, "1", UNSAFE, "true", UNSAFE, "unsafe", UNSAFE,
+            "harmful", UNSAFE);
 
-  private final Map<String, String> custom;
+    private final Map<String, String> custom;
 
-  private LabelMapping(Map<String, String> custom) {
-    this.custom = custom;
-  }
+    private LabelMapping(Map<String, String> custom) {
+        this.custom = custom;
+    }
 
-  /** The usual encodings only. */
-  public static LabelMapping defaults() {
-    return new LabelMapping(Map.of());
-  }
+    /** The usual encodings only. */
+    public static LabelMapping defaults() {
+        return new LabelMapping(Map.of());
+    }
 
-  /** The usual encodings, overridden by {@code userMap} (VALUE → safe|unsafe, from --label-map). */
-  public static LabelMapping of(Map<String, String> userMap) {
-    Map<String, String> m = new LinkedHashMap<>();
-    if (userMap != null) {
-      for (Map.Entry<String, String> e : userMap.entrySet()) {
-        String to = e.getValue() == null ? "" : e.getValue().trim().toLowerCase(Locale.ROOT);
-        if (!to.equals(SAFE) && !to.equals(UNSAFE)) {
-          throw new UsageException("Cannot use --label-map: a value maps to safe or unsafe, not '" + e.getValue()
-              + "' (" + e.getKey() + "=" + e.getValue() + ")");
+    /** The usual encodings, overridden by {@code userMap} (VALUE → safe|unsafe, from --label-map). */
+    public static LabelMapping of(Map<String, String> userMap) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (userMap != null) {
+            for (Map.Entry<String, String> e : userMap.entrySet()) {
+                String to = e.getValue() == null ? "" : e.getValue().trim().toLowerCase(Locale.ROOT);
+                if (!to.equals(SAFE) && !to.equals(UNSAFE)) {
+                    throw new UsageException("Cannot use --label-map: a value maps to safe or unsafe, not '"
+                            + e.getValue() + "' (" + e.getKey() + "=" + e.getValue() + ")");
+                }
+                m.put(key(e.getKey()), to);
+            }
         }
-        m.put(key(e.getKey()), to);
-      }
+        return new LabelMapping(Collections.unmodifiableMap(m));
     }
-    return new LabelMapping(Collections.unmodifiableMap(m));
-  }
 
-  /** safe, unsafe, or null when the value is null or unknown. */
-  public String normalise(Object raw) {
-    if (raw == null) {
-      return null;
-    }
-    String k = key(raw);
-    String v = custom.get(k);
-    return v != null ? v : DEFAULTS.get(k);
-  }
-
-  /** The comparison key of a label value: trimmed, lower case, integral numbers as integers. */
-  static String key(Object raw) {
-    if (raw instanceof Boolean) {
-      return raw.toString();
-    }
-    String s = raw.toString().trim().toLowerCase(Locale.ROOT);
-    if (raw instanceof Number || s.matches("[+-]?\\d+(\\.\\d+)?")) {
-      try {
-        BigDecimal d = new BigDecimal(s).stripTrailingZeros();
-        if (d.scale() <= 0) {
-          return d.toBigInteger().toString();
+    /** safe, unsafe, or null when the value is null or unknown. */
+    public String normalise(Object raw) {
+        if (raw == null) {
+            return null;
         }
-      } catch (NumberFormatException e) {
+        String k = key(raw);
+        String v = custom.get(k);
+        return v != null ? v : DEFAULTS.get(k);
+    }
+
+    /** The comparison key of a label value: trimmed, lower case, integral numbers as integers. */
+    static String key(Object raw) {
+        if (raw instanceof Boolean) {
+            return raw.toString();
+        }
+        String s = raw.toString().trim().toLowerCase(Locale.ROOT);
+        if (raw instanceof Number || s.matches("[+-]?\\d+(\\.\\d+)?")) {
+            try {
+                BigDecimal d = new BigDecimal(s).stripTrailingZeros();
+                if (d.scale() <= 0) {
+                    return d.toBigInteger().toString();
+                }
+            } catch (NumberFormatException e) {
+                return s;
+            }
+        }
         return s;
-      }
     }
-    return s;
-  }
 
-  public Map<String, String> custom() {
-    return custom;
-  }
+    public Map<String, String> custom() {
+        return custom;
+    }
 }

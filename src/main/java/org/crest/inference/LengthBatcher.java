@@ -15,51 +15,52 @@ import java.util.stream.IntStream;
  * sequence longer than the budget forms a batch of its own.
  */
 public final class LengthBatcher {
-  private final int tokenBudget;
-  private final int maxBatchSize;
+    private final int tokenBudget;
+    private final int maxBatchSize;
 
-  public LengthBatcher(int tokenBudget, int maxBatchSize) {
-    if (tokenBudget < 1) {
-      throw new IllegalArgumentException("Cannot batch: token budget must be positive (" + tokenBudget + ")");
+    public LengthBatcher(int tokenBudget, int maxBatchSize) {
+        if (tokenBudget < 1) {
+            throw new IllegalArgumentException("Cannot batch: token budget must be positive (" + tokenBudget + ")");
+        }
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException(
+                    "Cannot batch: maximum batch size must be positive (" + maxBatchSize + ")");
+        }
+        this.tokenBudget = tokenBudget;
+        this.maxBatchSize = maxBatchSize;
     }
-    if (maxBatchSize < 1) {
-      throw new IllegalArgumentException("Cannot batch: maximum batch size must be positive (" + maxBatchSize + ")");
-    }
-    this.tokenBudget = tokenBudget;
-    this.maxBatchSize = maxBatchSize;
-  }
 
-  public int tokenBudget() {
-    return tokenBudget;
-  }
-
-  public int maxBatchSize() {
-    return maxBatchSize;
-  }
-
-  /**
-   * Returns batches as arrays of indices into {@code lengths}; within a batch, indices are in
-   * ascending length order. Every index appears in exactly one batch.
-   */
-  public List<int[]> batches(int[] lengths) {
-    Integer[] order = IntStream.range(0, lengths.length).boxed().toArray(Integer[]::new);
-    // stable sort: equal lengths keep input order, so results are deterministic
-    Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
-    List<int[]> out = new ArrayList<>();
-    int[] current = new int[Math.min(maxBatchSize, Math.max(1, lengths.length))];
-    int size = 0;
-    for (int idx : order) {
-      int len = lengths[idx];
-      // sorted ascending: the newcomer is the longest, so the padded cost is (size + 1) * len
-      if (size > 0 && (size + 1 > maxBatchSize || (long) (size + 1) * len > tokenBudget)) {
-        out.add(Arrays.copyOf(current, size));
-        size = 0;
-      }
-      current[size++] = idx;
+    public int tokenBudget() {
+        return tokenBudget;
     }
-    if (size > 0) {
-      out.add(Arrays.copyOf(current, size));
+
+    public int maxBatchSize() {
+        return maxBatchSize;
     }
-    return out;
-  }
+
+    /**
+     * Returns batches as arrays of indices into {@code lengths}; within a batch, indices are in
+     * ascending length order. Every index appears in exactly one batch.
+     */
+    public List<int[]> batches(int[] lengths) {
+        Integer[] order = IntStream.range(0, lengths.length).boxed().toArray(Integer[]::new);
+        // stable sort: equal lengths keep input order, so results are deterministic
+        Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
+        List<int[]> out = new ArrayList<>();
+        int[] current = new int[Math.min(maxBatchSize, Math.max(1, lengths.length))];
+        int size = 0;
+        for (int idx : order) {
+            int len = lengths[idx];
+            // sorted ascending: the newcomer is the longest, so the padded cost is (size + 1) * len
+            if (size > 0 && (size + 1 > maxBatchSize || (long) (size + 1) * len > tokenBudget)) {
+                out.add(Arrays.copyOf(current, size));
+                size = 0;
+            }
+            current[size++] = idx;
+        }
+        if (size > 0) {
+            out.add(Arrays.copyOf(current, size));
+        }
+        return out;
+    }
 }

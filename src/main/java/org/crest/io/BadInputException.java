@@ -7,23 +7,23 @@ import org.crest.UsageException;
  * names the file and the problem; {@link #file()} and {@link #reason()} carry them for callers.
  */
 public class BadInputException extends UsageException {
-  private static final long serialVersionUID = 1L;
-  private final String file;
-  private final String reason;
+    private static final long serialVersionUID = 1L;
+    private final String file;
+    private final String reason;
 
-  public BadInputException(String file, String reason, String message, Throwable cause) {
-    super(message, cause);
-    this.file = file;
-    this.reason = reason;
-  }
+    public BadInputException(String file, String reason, String message, Throwable cause) {
+        super(message, cause);
+        this.file = file;
+        this.reason = reason;
+    }
 
-  /** The file that could not be read, or the first of them. */
-  public String file() {
-    return file;
-  }
+    /** The file that could not be read, or the first of them. */
+    public String file() {
+        return file;
+    }
 
-  /** A reason code such as {@code corrupt_compressed} (see {@link FileCheck}). */
-  public String reason() {
-    return reason;
-  }
+    /** A reason code such as {@code corrupt_compressed} (see {@link FileCheck}). */
+    public String reason() {
+        return reason;
+    }
 }

@@ -35,382 +35,427 @@ import org.apache.spark.sql.SparkSession;
  * corrupt gzip streams; it costs one extra read of the input.
  */
 public final class FileCheck {
-  /** Reason codes of {@link FileProblem}. */
-  public static final String NOT_GZIP = "not_gzip";
-  public static final String CORRUPT_COMPRESSED = "corrupt_compressed";
-  public static final String UTF16 = "utf16";
-  public static final String BINARY = "binary_in_text";
-  public static final String PARQUET_AS_TEXT = "parquet_as_text";
-  public static final String ZERO_BYTE_PARQUET = "zero_byte_parquet";
-  public static final String NOT_PARQUET = "not_parquet";
-  public static final String CORRUPT_PARQUET_FOOTER = "corrupt_parquet_footer";
-  public static final String UNREADABLE = "unreadable";
-  /** Compressed bytes (gzip, lz4, zstd, bzip2, xz, zip) in a file whose name says plain text, or LZ4 frames. */
-  public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
-  public static final String LZ4_FRAME = "lz4_frame";
-  /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
-  public static final String UNSUPPORTED_PARQUET = "unsupported_parquet";
+    /** Reason codes of {@link FileProblem}. */
+    public static final String NOT_GZIP = "not_gzip";
 
-  /** What one file holds, as far as the check could see. */
-  public enum Shape {
-    /** zero bytes of a text format: no records */
-    EMPTY,
-    /** text lines (JSON Lines, CSV) */
-    LINES,
-    /** a .json file holding one top-level JSON array */
-    JSON_ARRAY,
-    PARQUET,
-    /** see the problem */
-    BAD
-  }
+    public static final String CORRUPT_COMPRESSED = "corrupt_compressed";
+    public static final String UTF16 = "utf16";
+    public static final String BINARY = "binary_in_text";
+    public static final String PARQUET_AS_TEXT = "parquet_as_text";
+    public static final String ZERO_BYTE_PARQUET = "zero_byte_parquet";
+    public static final String NOT_PARQUET = "not_parquet";
+    public static final String CORRUPT_PARQUET_FOOTER = "corrupt_parquet_footer";
+    public static final String UNREADABLE = "unreadable";
+    /** Compressed bytes (gzip, lz4, zstd, bzip2, xz, zip) in a file whose name says plain text, or LZ4 frames. */
+    public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
 
-  /** The check's verdict on one file; {@code problem} is null unless the shape is BAD. */
-  public record Verdict(String path, long bytes, Shape shape, FileProblem problem, java.util.Map<String, String> columns,
-      long records) implements Serializable {
-    Verdict(String path, long bytes, Shape shape, FileProblem problem) {
-      this(path, bytes, shape, problem, java.util.Map.of(), shape == Shape.EMPTY ? 0 : -1);
+    public static final String LZ4_FRAME = "lz4_frame";
+    /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
+    public static final String UNSUPPORTED_PARQUET = "unsupported_parquet";
+
+    /** What one file holds, as far as the check could see. */
+    public enum Shape {
+        /** zero bytes of a text format: no records */
+        EMPTY,
+        /** text lines (JSON Lines, CSV) */
+        LINES,
+        /** a .json file holding one top-level JSON array */
+        JSON_ARRAY,
+        PARQUET,
+        /** see the problem */
+        BAD
     }
 
-    Verdict(String path, long bytes, Shape shape, FileProblem problem, java.util.Map<String, String> columns) {
-      this(path, bytes, shape, problem, columns, -1);
-    }
-
-    /** The same verdict with the ledger's record count. */
-    Verdict withRecords(long n) {
-      return new Verdict(path, bytes, shape, problem, columns, n);
-    }
-  }
-
-  private static final int SNIFF_BYTES = 4096;
-  private static final byte[] PAR1 = {'P', 'A', 'R', '1'};
-
-  private FileCheck() {}
-
-  /** Checks {@code files} (path and size) on the executors, one task per few files; verdicts in input order. */
-  public static List<Verdict> scan(SparkSession spark, List<InputFile> files, InputFormat format, boolean deep,
-      List<String> columns) {
-    if (files.isEmpty()) {
-      return List.of();
-    }
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int slices = Math.min(files.size(), Math.max(1, jsc.defaultParallelism() * 4));
-    ConfBytes conf = new ConfBytes(spark.sparkContext().hadoopConfiguration());
-    spark.sparkContext().setJobDescription("crest: check " + files.size() + " input file(s)"
-        + (deep ? ", decompressing them to the end" : ""));
-    try {
-      return jsc.parallelize(files, slices).mapPartitions(new Check(conf, format, deep, columns)).collect();
-    } finally {
-      spark.sparkContext().setJobDescription(null);
-    }
-  }
-
-  /** One input file as listed on the driver. */
-  public record InputFile(String path, long bytes) implements Serializable {}
-
-  private static final class Check implements FlatMapFunction<Iterator<InputFile>, Verdict> {
-    private static final long serialVersionUID = 1L;
-    private final ConfBytes conf;
-    private final InputFormat format;
-    private final boolean deep;
-    private final List<String> columns;
-
-    Check(ConfBytes conf, InputFormat format, boolean deep, List<String> columns) {
-      this.conf = conf;
-      this.format = format;
-      this.deep = deep;
-      this.columns = List.copyOf(columns);
-    }
-
-    @Override
-    public Iterator<Verdict> call(Iterator<InputFile> files) {
-      List<Verdict> out = new ArrayList<>();
-      while (files.hasNext()) {
-        out.add(check(conf.get(), files.next(), format, deep, columns));
-      }
-      return out.iterator();
-    }
-  }
-
-  /** The verdict on one file; never throws for a bad file. */
-  static Verdict check(Configuration conf, InputFile f, InputFormat format, boolean deep, List<String> columns) {
-    Path path = new Path(f.path());
-    try {
-      FileSystem fs = path.getFileSystem(conf);
-      if (format == InputFormat.PARQUET) {
-        return checkParquet(conf, fs, path, f, columns);
-      }
-      if (f.bytes() == 0) {
-        return new Verdict(f.path(), 0, Shape.EMPTY, null);
-      }
-      CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
-      if (codec != null && f.path().toLowerCase(Locale.ROOT).endsWith(".lz4")) {
-        byte[] head = new byte[4];
-        try (FSDataInputStream in = fs.open(path)) {
-          int n = readFully(in, head);
-          if (n == 4 && (head[0] & 0xff) == 0x04 && (head[1] & 0xff) == 0x22 && (head[2] & 0xff) == 0x4d
-              && (head[3] & 0xff) == 0x18) {
-            return bad(f, LZ4_FRAME, "LZ4 frame data (the lz4 command's format, magic 04 22 4d 18); Hadoop's lz4 "
-                + "codec reads only its own block format: decompress it first (lz4 -d) or recompress with gzip");
-          }
+    /** The check's verdict on one file; {@code problem} is null unless the shape is BAD. */
+    public record Verdict(
+            String path,
+            long bytes,
+            Shape shape,
+            FileProblem problem,
+            java.util.Map<String, String> columns,
+            long records)
+            implements Serializable {
+        Verdict(String path, long bytes, Shape shape, FileProblem problem) {
+            this(path, bytes, shape, problem, java.util.Map.of(), shape == Shape.EMPTY ? 0 : -1);
         }
-      }
-      if (codec instanceof GzipCodec) {
-        byte[] head = new byte[2];
-        try (FSDataInputStream in = fs.open(path)) {
-          int n = readFully(in, head);
-          if (n < 2 || (head[0] & 0xff) != 0x1f || (head[1] & 0xff) != 0x8b) {
-            return bad(f, NOT_GZIP, "named .gz but not gzip data: it starts with " + hex(head, n));
-          }
+
+        Verdict(String path, long bytes, Shape shape, FileProblem problem, java.util.Map<String, String> columns) {
+            this(path, bytes, shape, problem, columns, -1);
         }
-      }
-      try (InputStream in = codec == null ? fs.open(path) : codec.createInputStream(fs.open(path))) {
-        byte[] head = new byte[SNIFF_BYTES];
-        int n = readFully(in, head);
-        Verdict v = sniffText(f, head, n, format, codec != null);
-        if (v.shape() == Shape.BAD) {
-          return v;
+
+        /** The same verdict with the ledger's record count. */
+        Verdict withRecords(long n) {
+            return new Verdict(path, bytes, shape, problem, columns, n);
         }
-        // the ledger: records counted from the bytes, independently of the reader that labels them
-        Ledger.Counter counter = Ledger.counter(format, v.shape());
-        if (v.shape() == Shape.JSON_ARRAY) {
-          byte[] rest = in.readAllBytes();
-          byte[] all = new byte[n + rest.length];
-          System.arraycopy(head, 0, all, 0, n);
-          System.arraycopy(rest, 0, all, n, rest.length);
-          return v.withRecords(Ledger.jsonArrayRecords(all));
+    }
+
+    private static final int SNIFF_BYTES = 4096;
+    private static final byte[] PAR1 = {'P', 'A', 'R', '1'};
+
+    private FileCheck() {}
+
+    /** Checks {@code files} (path and size) on the executors, one task per few files; verdicts in input order. */
+    public static List<Verdict> scan(
+            SparkSession spark, List<InputFile> files, InputFormat format, boolean deep, List<String> columns) {
+        if (files.isEmpty()) {
+            return List.of();
         }
-        counter.feed(head, n);
-        byte[] buf = new byte[1 << 16];
-        int r;
-        InputStream cur = in;
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int slices = Math.min(files.size(), Math.max(1, jsc.defaultParallelism() * 4));
+        ConfBytes conf = new ConfBytes(spark.sparkContext().hadoopConfiguration());
+        spark.sparkContext()
+                .setJobDescription("crest: check " + files.size() + " input file(s)"
+                        + (deep ? ", decompressing them to the end" : ""));
         try {
-          while (true) {
-            while (counter.resumeAt() < 0 && (r = cur.read(buf)) >= 0) {
-              counter.feed(buf, r); // to the end: a truncated or corrupt stream throws here
-            }
-            long at = counter.resumeAt();
-            if (at < 0) {
-              break;
-            }
-            // an unbalanced CSV quote: count again from the line after the one it opened on
-            if (cur != in) {
-              cur.close();
-            }
-            cur = JsonRecords.open(conf, f.path());
-            cur.skipNBytes(at);
-            counter.restartAt(at);
-          }
+            return jsc.parallelize(files, slices)
+                    .mapPartitions(new Check(conf, format, deep, columns))
+                    .collect();
         } finally {
-          if (cur != in) {
-            cur.close();
-          }
+            spark.sparkContext().setJobDescription(null);
         }
-        return v.withRecords(counter.records());
-      } catch (IOException | RuntimeException e) {
-        if (codec != null) {
-          return bad(f, CORRUPT_COMPRESSED, "truncated or corrupt " + codec.getDefaultExtension().substring(1)
-              + " data: " + ReadFailures.describe(e));
+    }
+
+    /** One input file as listed on the driver. */
+    public record InputFile(String path, long bytes) implements Serializable {}
+
+    private static final class Check implements FlatMapFunction<Iterator<InputFile>, Verdict> {
+        private static final long serialVersionUID = 1L;
+        private final ConfBytes conf;
+        private final InputFormat format;
+        private final boolean deep;
+        private final List<String> columns;
+
+        Check(ConfBytes conf, InputFormat format, boolean deep, List<String> columns) {
+            this.conf = conf;
+            this.format = format;
+            this.deep = deep;
+            this.columns = List.copyOf(columns);
         }
-        throw e;
-      }
-    } catch (IOException | RuntimeException e) {
-      return bad(f, UNREADABLE, "cannot read it: " + ReadFailures.describe(e));
-    }
-  }
 
-  private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {
-    String magic = decompressed ? null : compressionMagic(head, n);
-    if (magic != null) {
-      return bad(f, COMPRESSED_AS_TEXT, magic + " compressed data in a file named as plain " + format
-          + "; give it the right extension (e.g. .gz) or decompress it");
-    }
-    if (n >= 2 && ((head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe
-        || (head[0] & 0xff) == 0xfe && (head[1] & 0xff) == 0xff)) {
-      return bad(f, UTF16, "UTF-16 text (byte order mark " + hex(head, 2) + "); crest reads UTF-8: convert it, "
-          + "e.g. iconv -f UTF-16 -t UTF-8");
-    }
-    if (n >= 4 && head[0] == PAR1[0] && head[1] == PAR1[1] && head[2] == PAR1[2] && head[3] == PAR1[3]) {
-      return bad(f, PARQUET_AS_TEXT, "a Parquet file read as " + format + "; pass --format parquet or give it "
-          + "a .parquet name");
-    }
-    int nul = 0;
-    for (int i = 0; i < n; i++) {
-      nul += head[i] == 0 ? 1 : 0;
-    }
-    if (nul * 10 > n) {
-      return bad(f, BINARY, nul + " of its first " + n + " bytes are NUL: binary data or UTF-16 without a byte "
-          + "order mark, not UTF-8 text");
-    }
-    if (format == InputFormat.JSON && f.path().toLowerCase(Locale.ROOT).matches(".*\\.json(\\.[a-z0-9]+)?$")) {
-      int i = 0;
-      if (n >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf) {
-        i = 3;
-      }
-      while (i < n && Character.isWhitespace(head[i])) {
-        i++;
-      }
-      if (i < n && head[i] == '[') {
-        return new Verdict(f.path(), f.bytes(), Shape.JSON_ARRAY, null);
-      }
-    }
-    return new Verdict(f.path(), f.bytes(), Shape.LINES, null);
-  }
-
-  /** Why Spark cannot read a Parquet leaf type, or null when it can. */
-  static String unsupportedType(org.apache.parquet.schema.PrimitiveType t) {
-    org.apache.parquet.schema.LogicalTypeAnnotation a = t.getLogicalTypeAnnotation();
-    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
-      return "UUID";
-    }
-    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation
-        && ((org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) a).getUnit()
-            == org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit.NANOS) {
-      return "TIMESTAMP(NANOS)";
-    }
-    if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.IntervalLogicalTypeAnnotation) {
-      return "INTERVAL";
-    }
-    return null;
-  }
-
-  /** The compression format whose magic bytes start {@code head}, or null. */
-  static String compressionMagic(byte[] h, int n) {
-    int[] b = new int[Math.min(n, 6)];
-    for (int i = 0; i < b.length; i++) {
-      b[i] = h[i] & 0xff;
-    }
-    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
-      return "gzip";
-    }
-    if (n >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4d && b[3] == 0x18) {
-      return "lz4 frame";
-    }
-    if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
-      return "zstd";
-    }
-    if (n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9') {
-      return "bzip2";
-    }
-    if (n >= 6 && b[0] == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X' && b[4] == 'Z' && b[5] == 0) {
-      return "xz";
-    }
-    if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
-      return "zip";
-    }
-    return null;
-  }
-
-  private static Verdict checkParquet(Configuration conf, FileSystem fs, Path path, InputFile f, List<String> columns)
-      throws IOException {
-    if (f.bytes() == 0) {
-      return bad(f, ZERO_BYTE_PARQUET, "a zero-byte file is not Parquet (a writer probably died before closing it)");
-    }
-    if (f.bytes() < 12) {
-      return bad(f, NOT_PARQUET, "only " + f.bytes() + " bytes, too short for Parquet");
-    }
-    byte[] head = new byte[4];
-    byte[] tail = new byte[4];
-    try (FSDataInputStream in = fs.open(path)) {
-      in.readFully(0, head);
-      in.readFully(f.bytes() - 4, tail);
-    }
-    if (!java.util.Arrays.equals(head, PAR1)) {
-      return bad(f, NOT_PARQUET, "not Parquet: it starts with " + hex(head, 4) + ", not PAR1");
-    }
-    if (!java.util.Arrays.equals(tail, PAR1)) {
-      return bad(f, CORRUPT_PARQUET_FOOTER, "no PAR1 magic at its end (" + hex(tail, 4)
-          + "): truncated, or its footer is damaged");
-    }
-    java.util.Map<String, String> types = new java.util.TreeMap<>();
-    long rows = 0;
-    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
-      for (org.apache.parquet.hadoop.metadata.BlockMetaData b : r.getFooter().getBlocks()) {
-        rows += b.getRowCount();
-        for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : b.getColumns()) {
-          String codec = c.getCodec().name();
-          if (codec.equals("BROTLI") || codec.equals("LZO")) {
-            return bad(f, UNSUPPORTED_PARQUET, "column '" + c.getPath().toDotString() + "' is compressed with "
-                + codec.toLowerCase(Locale.ROOT) + ", a codec this build cannot read; rewrite the file with "
-                + "snappy, gzip or zstd");
-          }
+        @Override
+        public Iterator<Verdict> call(Iterator<InputFile> files) {
+            List<Verdict> out = new ArrayList<>();
+            while (files.hasNext()) {
+                out.add(check(conf.get(), files.next(), format, deep, columns));
+            }
+            return out.iterator();
         }
-      }
-      for (org.apache.parquet.column.ColumnDescriptor c : r.getFooter().getFileMetaData().getSchema().getColumns()) {
-        String why = unsupportedType(c.getPrimitiveType());
-        if (why != null) {
-          return bad(f, UNSUPPORTED_PARQUET, "column '" + String.join(".", c.getPath()) + "' has Parquet type "
-              + why + ", which Spark cannot read; drop the column or convert it (e.g. to string or microseconds)");
+    }
+
+    /** The verdict on one file; never throws for a bad file. */
+    static Verdict check(Configuration conf, InputFile f, InputFormat format, boolean deep, List<String> columns) {
+        Path path = new Path(f.path());
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            if (format == InputFormat.PARQUET) {
+                return checkParquet(conf, fs, path, f, columns);
+            }
+            if (f.bytes() == 0) {
+                return new Verdict(f.path(), 0, Shape.EMPTY, null);
+            }
+            CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
+            if (codec != null && f.path().toLowerCase(Locale.ROOT).endsWith(".lz4")) {
+                byte[] head = new byte[4];
+                try (FSDataInputStream in = fs.open(path)) {
+                    int n = readFully(in, head);
+                    if (n == 4
+                            && (head[0] & 0xff) == 0x04
+                            && (head[1] & 0xff) == 0x22
+                            && (head[2] & 0xff) == 0x4d
+                            && (head[3] & 0xff) == 0x18) {
+                        return bad(
+                                f,
+                                LZ4_FRAME,
+                                "LZ4 frame data (the lz4 command's format, magic 04 22 4d 18); Hadoop's lz4 "
+                                        + "codec reads only its own block format: decompress it first (lz4 -d) or recompress with gzip");
+                    }
+                }
+            }
+            if (codec instanceof GzipCodec) {
+                byte[] head = new byte[2];
+                try (FSDataInputStream in = fs.open(path)) {
+                    int n = readFully(in, head);
+                    if (n < 2 || (head[0] & 0xff) != 0x1f || (head[1] & 0xff) != 0x8b) {
+                        return bad(f, NOT_GZIP, "named .gz but not gzip data: it starts with " + hex(head, n));
+                    }
+                }
+            }
+            try (InputStream in = codec == null ? fs.open(path) : codec.createInputStream(fs.open(path))) {
+                byte[] head = new byte[SNIFF_BYTES];
+                int n = readFully(in, head);
+                Verdict v = sniffText(f, head, n, format, codec != null);
+                if (v.shape() == Shape.BAD) {
+                    return v;
+                }
+                // the ledger: records counted from the bytes, independently of the reader that labels them
+                Ledger.Counter counter = Ledger.counter(format, v.shape());
+                if (v.shape() == Shape.JSON_ARRAY) {
+                    byte[] rest = in.readAllBytes();
+                    byte[] all = new byte[n + rest.length];
+                    System.arraycopy(head, 0, all, 0, n);
+                    System.arraycopy(rest, 0, all, n, rest.length);
+                    return v.withRecords(Ledger.jsonArrayRecords(all));
+                }
+                counter.feed(head, n);
+                byte[] buf = new byte[1 << 16];
+                int r;
+                InputStream cur = in;
+                try {
+                    while (true) {
+                        while (counter.resumeAt() < 0 && (r = cur.read(buf)) >= 0) {
+                            counter.feed(buf, r); // to the end: a truncated or corrupt stream throws here
+                        }
+                        long at = counter.resumeAt();
+                        if (at < 0) {
+                            break;
+                        }
+                        // an unbalanced CSV quote: count again from the line after the one it opened on
+                        if (cur != in) {
+                            cur.close();
+                        }
+                        cur = JsonRecords.open(conf, f.path());
+                        cur.skipNBytes(at);
+                        counter.restartAt(at);
+                    }
+                } finally {
+                    if (cur != in) {
+                        cur.close();
+                    }
+                }
+                return v.withRecords(counter.records());
+            } catch (IOException | RuntimeException e) {
+                if (codec != null) {
+                    return bad(
+                            f,
+                            CORRUPT_COMPRESSED,
+                            "truncated or corrupt "
+                                    + codec.getDefaultExtension().substring(1) + " data: " + ReadFailures.describe(e));
+                }
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            return bad(f, UNREADABLE, "cannot read it: " + ReadFailures.describe(e));
         }
-      }
-      org.apache.parquet.schema.MessageType schema = r.getFooter().getFileMetaData().getSchema();
-      for (String c : columns) {
-        if (schema.containsField(c)) {
-          types.put(c, typeKey(schema.getType(c)));
+    }
+
+    private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {
+        String magic = decompressed ? null : compressionMagic(head, n);
+        if (magic != null) {
+            return bad(
+                    f,
+                    COMPRESSED_AS_TEXT,
+                    magic + " compressed data in a file named as plain " + format
+                            + "; give it the right extension (e.g. .gz) or decompress it");
         }
-      }
-    } catch (IOException | RuntimeException e) {
-      return bad(f, CORRUPT_PARQUET_FOOTER, "corrupt Parquet footer: " + ReadFailures.describe(e));
-    }
-    return new Verdict(f.path(), f.bytes(), Shape.PARQUET, null, types, rows);
-  }
-
-  /**
-   * A column's Parquet type as far as it decides compatibility: the primitive type (binary, int32, ...)
-   * or "group"; not its repetition (optional/required) or its string annotation (UTF8 or STRING).
-   */
-  static String typeKey(org.apache.parquet.schema.Type t) {
-    if (!t.isPrimitive()) {
-      return t.getLogicalTypeAnnotation() == null ? "group" : "group (" + t.getLogicalTypeAnnotation() + ")";
-    }
-    return t.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase(Locale.ROOT);
-  }
-
-  private static Verdict bad(InputFile f, String reason, String detail) {
-    return new Verdict(f.path(), f.bytes(), Shape.BAD, new FileProblem(f.path(), f.bytes(), reason, detail));
-  }
-
-  private static int readFully(InputStream in, byte[] buf) throws IOException {
-    int n = 0;
-    while (n < buf.length) {
-      int r = in.read(buf, n, buf.length - n);
-      if (r < 0) {
-        break;
-      }
-      n += r;
-    }
-    return n;
-  }
-
-  private static String hex(byte[] b, int n) {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; i < Math.min(n, 4); i++) {
-      s.append(i == 0 ? "" : " ").append(String.format("%02x", b[i] & 0xff));
-    }
-    return n == 0 ? "nothing" : s.toString();
-  }
-
-  /** A Hadoop Configuration that travels to executors (it is Writable, not Serializable). */
-  static final class ConfBytes implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private transient Configuration conf;
-
-    ConfBytes(Configuration conf) {
-      this.conf = conf;
+        if (n >= 2
+                && ((head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe
+                        || (head[0] & 0xff) == 0xfe && (head[1] & 0xff) == 0xff)) {
+            return bad(
+                    f,
+                    UTF16,
+                    "UTF-16 text (byte order mark " + hex(head, 2) + "); crest reads UTF-8: convert it, "
+                            + "e.g. iconv -f UTF-16 -t UTF-8");
+        }
+        if (n >= 4 && head[0] == PAR1[0] && head[1] == PAR1[1] && head[2] == PAR1[2] && head[3] == PAR1[3]) {
+            return bad(
+                    f,
+                    PARQUET_AS_TEXT,
+                    "a Parquet file read as " + format + "; pass --format parquet or give it " + "a .parquet name");
+        }
+        int nul = 0;
+        for (int i = 0; i < n; i++) {
+            nul += head[i] == 0 ? 1 : 0;
+        }
+        if (nul * 10 > n) {
+            return bad(
+                    f,
+                    BINARY,
+                    nul + " of its first " + n + " bytes are NUL: binary data or UTF-16 without a byte "
+                            + "order mark, not UTF-8 text");
+        }
+        if (format == InputFormat.JSON && f.path().toLowerCase(Locale.ROOT).matches(".*\\.json(\\.[a-z0-9]+)?$")) {
+            int i = 0;
+            if (n >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf) {
+                i = 3;
+            }
+            while (i < n && Character.isWhitespace(head[i])) {
+                i++;
+            }
+            if (i < n && head[i] == '[') {
+                return new Verdict(f.path(), f.bytes(), Shape.JSON_ARRAY, null);
+            }
+        }
+        return new Verdict(f.path(), f.bytes(), Shape.LINES, null);
     }
 
-    Configuration get() {
-      return conf;
+    /** Why Spark cannot read a Parquet leaf type, or null when it can. */
+    static String unsupportedType(org.apache.parquet.schema.PrimitiveType t) {
+        org.apache.parquet.schema.LogicalTypeAnnotation a = t.getLogicalTypeAnnotation();
+        if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
+            return "UUID";
+        }
+        if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation
+                && ((org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) a).getUnit()
+                        == org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit.NANOS) {
+            return "TIMESTAMP(NANOS)";
+        }
+        if (a instanceof org.apache.parquet.schema.LogicalTypeAnnotation.IntervalLogicalTypeAnnotation) {
+            return "INTERVAL";
+        }
+        return null;
     }
 
-    private void writeObject(ObjectOutputStream out) throws IOException {
-      out.defaultWriteObject();
-      conf.write(new DataOutputStream(out));
+    /** The compression format whose magic bytes start {@code head}, or null. */
+    static String compressionMagic(byte[] h, int n) {
+        int[] b = new int[Math.min(n, 6)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = h[i] & 0xff;
+        }
+        if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+            return "gzip";
+        }
+        if (n >= 4 && b[0] == 0x04 && b[1] == 0x22 && b[2] == 0x4d && b[3] == 0x18) {
+            return "lz4 frame";
+        }
+        if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
+            return "zstd";
+        }
+        if (n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9') {
+            return "bzip2";
+        }
+        if (n >= 6 && b[0] == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X' && b[4] == 'Z' && b[5] == 0) {
+            return "xz";
+        }
+        if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+            return "zip";
+        }
+        return null;
     }
 
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-      in.defaultReadObject();
-      conf = new Configuration(false);
-      conf.readFields(new DataInputStream(in));
+    private static Verdict checkParquet(Configuration conf, FileSystem fs, Path path, InputFile f, List<String> columns)
+            throws IOException {
+        if (f.bytes() == 0) {
+            return bad(
+                    f, ZERO_BYTE_PARQUET, "a zero-byte file is not Parquet (a writer probably died before closing it)");
+        }
+        if (f.bytes() < 12) {
+            return bad(f, NOT_PARQUET, "only " + f.bytes() + " bytes, too short for Parquet");
+        }
+        byte[] head = new byte[4];
+        byte[] tail = new byte[4];
+        try (FSDataInputStream in = fs.open(path)) {
+            in.readFully(0, head);
+            in.readFully(f.bytes() - 4, tail);
+        }
+        if (!java.util.Arrays.equals(head, PAR1)) {
+            return bad(f, NOT_PARQUET, "not Parquet: it starts with " + hex(head, 4) + ", not PAR1");
+        }
+        if (!java.util.Arrays.equals(tail, PAR1)) {
+            return bad(
+                    f,
+                    CORRUPT_PARQUET_FOOTER,
+                    "no PAR1 magic at its end (" + hex(tail, 4) + "): truncated, or its footer is damaged");
+        }
+        java.util.Map<String, String> types = new java.util.TreeMap<>();
+        long rows = 0;
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(path, conf))) {
+            for (org.apache.parquet.hadoop.metadata.BlockMetaData b :
+                    r.getFooter().getBlocks()) {
+                rows += b.getRowCount();
+                for (org.apache.parquet.hadoop.metadata.ColumnChunkMetaData c : b.getColumns()) {
+                    String codec = c.getCodec().name();
+                    if (codec.equals("BROTLI") || codec.equals("LZO")) {
+                        return bad(
+                                f,
+                                UNSUPPORTED_PARQUET,
+                                "column '" + c.getPath().toDotString() + "' is compressed with "
+                                        + codec.toLowerCase(Locale.ROOT)
+                                        + ", a codec this build cannot read; rewrite the file with "
+                                        + "snappy, gzip or zstd");
+                    }
+                }
+            }
+            for (org.apache.parquet.column.ColumnDescriptor c :
+                    r.getFooter().getFileMetaData().getSchema().getColumns()) {
+                String why = unsupportedType(c.getPrimitiveType());
+                if (why != null) {
+                    return bad(
+                            f,
+                            UNSUPPORTED_PARQUET,
+                            "column '" + String.join(".", c.getPath()) + "' has Parquet type " + why
+                                    + ", which Spark cannot read; drop the column or convert it (e.g. to string or microseconds)");
+                }
+            }
+            org.apache.parquet.schema.MessageType schema =
+                    r.getFooter().getFileMetaData().getSchema();
+            for (String c : columns) {
+                if (schema.containsField(c)) {
+                    types.put(c, typeKey(schema.getType(c)));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return bad(f, CORRUPT_PARQUET_FOOTER, "corrupt Parquet footer: " + ReadFailures.describe(e));
+        }
+        return new Verdict(f.path(), f.bytes(), Shape.PARQUET, null, types, rows);
     }
-  }
+
+    /**
+     * A column's Parquet type as far as it decides compatibility: the primitive type (binary, int32, ...)
+     * or "group"; not its repetition (optional/required) or its string annotation (UTF8 or STRING).
+     */
+    static String typeKey(org.apache.parquet.schema.Type t) {
+        if (!t.isPrimitive()) {
+            return t.getLogicalTypeAnnotation() == null ? "group" : "group (" + t.getLogicalTypeAnnotation() + ")";
+        }
+        return t.asPrimitiveType().getPrimitiveTypeName().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static Verdict bad(InputFile f, String reason, String detail) {
+        return new Verdict(f.path(), f.bytes(), Shape.BAD, new FileProblem(f.path(), f.bytes(), reason, detail));
+    }
+
+    private static int readFully(InputStream in, byte[] buf) throws IOException {
+        int n = 0;
+        while (n < buf.length) {
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return n;
+    }
+
+    private static String hex(byte[] b, int n) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(n, 4); i++) {
+            s.append(i == 0 ? "" : " ").append(String.format("%02x", b[i] & 0xff));
+        }
+        return n == 0 ? "nothing" : s.toString();
+    }
+
+    /** A Hadoop Configuration that travels to executors (it is Writable, not Serializable). */
+    static final class ConfBytes implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private transient Configuration conf;
+
+        ConfBytes(Configuration conf) {
+            this.conf = conf;
+        }
+
+        Configuration get() {
+            return conf;
+        }
+
+        private void writeObject(ObjectOutputStream out) throws IOException {
+            out.defaultWriteObject();
+            conf.write(new DataOutputStream(out));
+        }
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            conf = new Configuration(false);
+            conf.readFields(new DataInputStream(in));
+        }
+    }
 }

@@ -8,13 +8,14 @@ import java.io.Serializable;
  * --skip-corrupt-files it is left out and listed in the summary's {@code skipped_files}.
  */
 public record FileProblem(
-    @JsonProperty("file") String file,
-    @JsonProperty("bytes") long bytes,
-    @JsonProperty("reason") String reason,
-    @JsonProperty("detail") String detail) implements Serializable {
+        @JsonProperty("file") String file,
+        @JsonProperty("bytes") long bytes,
+        @JsonProperty("reason") String reason,
+        @JsonProperty("detail") String detail)
+        implements Serializable {
 
-  /** "file (detail)" for messages. */
-  public String describe() {
-    return file + " (" + detail + ")";
-  }
+    /** "file (detail)" for messages. */
+    public String describe() {
+        return file + " (" + detail + ")";
+    }
 }

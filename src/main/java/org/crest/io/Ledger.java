@@ -21,172 +21,174 @@ import org.crest.io.FileCheck.Shape;
  * </ul>
  */
 public final class Ledger {
-  private Ledger() {}
+    private Ledger() {}
 
-  /** Counts records from the bytes fed to it. */
-  public interface Counter {
-    void feed(byte[] b, int n);
+    /** Counts records from the bytes fed to it. */
+    public interface Counter {
+        void feed(byte[] b, int n);
 
-    long records();
+        long records();
 
-    /** After the end of the data (or when feed stops taking bytes): the offset to resume counting at, or -1. */
-    default long resumeAt() {
-      return -1;
+        /** After the end of the data (or when feed stops taking bytes): the offset to resume counting at, or -1. */
+        default long resumeAt() {
+            return -1;
+        }
+
+        /** Continue counting from {@code offset} of the file (after {@link #resumeAt()}). */
+        default void restartAt(long offset) {}
     }
 
-    /** Continue counting from {@code offset} of the file (after {@link #resumeAt()}). */
-    default void restartAt(long offset) {}
-  }
+    static Counter counter(InputFormat format, Shape shape) {
+        return format == InputFormat.CSV ? new CsvCounter() : new LineCounter();
+    }
 
-  static Counter counter(InputFormat format, Shape shape) {
-    return format == InputFormat.CSV ? new CsvCounter() : new LineCounter();
-  }
+    /** JSON Lines: lines holding a byte above 0x20 (the UTF-8 byte order mark at the start excepted). */
+    static final class LineCounter implements Counter {
+        private long records;
+        private boolean content;
+        private long offset;
+        private int bomLeft = 3;
 
-  /** JSON Lines: lines holding a byte above 0x20 (the UTF-8 byte order mark at the start excepted). */
-  static final class LineCounter implements Counter {
-    private long records;
-    private boolean content;
-    private long offset;
-    private int bomLeft = 3;
-
-    @Override
-    public void feed(byte[] b, int n) {
-      for (int i = 0; i < n; i++, offset++) {
-        int x = b[i] & 0xff;
-        if (bomLeft > 0 && offset < 3) {
-          int expected = offset == 0 ? 0xef : offset == 1 ? 0xbb : 0xbf;
-          if (x == expected) {
-            bomLeft--;
-            if (bomLeft == 0) {
-              continue; // a whole BOM: not content
+        @Override
+        public void feed(byte[] b, int n) {
+            for (int i = 0; i < n; i++, offset++) {
+                int x = b[i] & 0xff;
+                if (bomLeft > 0 && offset < 3) {
+                    int expected = offset == 0 ? 0xef : offset == 1 ? 0xbb : 0xbf;
+                    if (x == expected) {
+                        bomLeft--;
+                        if (bomLeft == 0) {
+                            continue; // a whole BOM: not content
+                        }
+                        // a partial BOM so far; decided at the third byte
+                        continue;
+                    }
+                    if (bomLeft < 3) {
+                        content = true; // ef or ef bb without the rest: bytes of the line
+                    }
+                    bomLeft = 0;
+                }
+                if (x == '\n') {
+                    records += content ? 1 : 0;
+                    content = false;
+                } else if (x > 0x20) {
+                    content = true;
+                }
             }
-            // a partial BOM so far; decided at the third byte
-            continue;
-          }
-          if (bomLeft < 3) {
-            content = true; // ef or ef bb without the rest: bytes of the line
-          }
-          bomLeft = 0;
         }
-        if (x == '\n') {
-          records += content ? 1 : 0;
-          content = false;
-        } else if (x > 0x20) {
-          content = true;
+
+        @Override
+        public long records() {
+            return records + (content ? 1 : 0);
         }
-      }
     }
 
-    @Override
-    public long records() {
-      return records + (content ? 1 : 0);
-    }
-  }
+    /**
+     * CSV per RFC 4180: a record ends at a newline outside quotes (every quote toggles quoting); a record of
+     * nothing but a CR is a blank line; the first record is the header. A quote still open at the end of
+     * the file, or after {@link CsvRecords#CAP} bytes, makes the line it opened on one record, and counting
+     * resumes after that line ({@link #resumeAt()}: the caller reopens the file there).
+     */
+    static final class CsvCounter implements Counter {
+        private long records;
+        private boolean inQuotes;
+        private boolean any; // bytes in the current record other than a CR
+        private boolean header = true;
+        private long offset;
+        private long recStart;
+        private long firstNl = -1;
+        private long resume = -1;
 
-  /**
-   * CSV per RFC 4180: a record ends at a newline outside quotes (every quote toggles quoting); a record of
-   * nothing but a CR is a blank line; the first record is the header. A quote still open at the end of
-   * the file, or after {@link CsvRecords#CAP} bytes, makes the line it opened on one record, and counting
-   * resumes after that line ({@link #resumeAt()}: the caller reopens the file there).
-   */
-  static final class CsvCounter implements Counter {
-    private long records;
-    private boolean inQuotes;
-    private boolean any; // bytes in the current record other than a CR
-    private boolean header = true;
-    private long offset;
-    private long recStart;
-    private long firstNl = -1;
-    private long resume = -1;
-
-    @Override
-    public void feed(byte[] b, int n) {
-      for (int i = 0; i < n && resume < 0; i++, offset++) {
-        int x = b[i] & 0xff;
-        if (x == '\n' && firstNl < 0) {
-          firstNl = offset;
-        }
-        if (x == '"') {
-          inQuotes = !inQuotes; // a doubled quote toggles twice
-          any = true;
-        } else if (x == '\n' && !inQuotes) {
-          end();
-          recStart = offset + 1;
-          firstNl = -1;
-          continue;
-        } else if (x != '\r') {
-          any = true;
-        }
-        if (inQuotes && firstNl >= 0 && offset - recStart + 1 > CsvRecords.CAP) {
-          unbalanced();
-        }
-      }
-    }
-
-    private void unbalanced() {
-      any = true;
-      end();
-      resume = firstNl + 1;
-    }
-
-    private void end() {
-      if (any) {
-        if (header) {
-          header = false;
-        } else {
-          records++;
-        }
-      }
-      any = false;
-    }
-
-    @Override
-    public long resumeAt() {
-      if (resume < 0 && inQuotes && firstNl >= 0) {
-        unbalanced(); // at the end of the file
-      }
-      return resume;
-    }
-
-    @Override
-    public void restartAt(long at) {
-      offset = at;
-      recStart = at;
-      firstNl = -1;
-      inQuotes = false;
-      any = false;
-      resume = -1;
-    }
-
-    @Override
-    public long records() {
-      return records + (any && !header ? 1 : 0);
-    }
-  }
-
-  /** Elements of the top-level arrays of a .json file (other top-level values one each); 1 if it does not parse. */
-  static long jsonArrayRecords(byte[] all) {
-    int off = all.length >= 3 && (all[0] & 0xff) == 0xef && (all[1] & 0xff) == 0xbb && (all[2] & 0xff) == 0xbf ? 3 : 0;
-    long n = 0;
-    try (JsonParser p = JsonRecords.FACTORY.createParser(all, off, all.length - off)) {
-      JsonToken t;
-      while ((t = p.nextToken()) != null) {
-        if (t == JsonToken.START_ARRAY) {
-          while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t == null) {
-              return 1;
+        @Override
+        public void feed(byte[] b, int n) {
+            for (int i = 0; i < n && resume < 0; i++, offset++) {
+                int x = b[i] & 0xff;
+                if (x == '\n' && firstNl < 0) {
+                    firstNl = offset;
+                }
+                if (x == '"') {
+                    inQuotes = !inQuotes; // a doubled quote toggles twice
+                    any = true;
+                } else if (x == '\n' && !inQuotes) {
+                    end();
+                    recStart = offset + 1;
+                    firstNl = -1;
+                    continue;
+                } else if (x != '\r') {
+                    any = true;
+                }
+                if (inQuotes && firstNl >= 0 && offset - recStart + 1 > CsvRecords.CAP) {
+                    unbalanced();
+                }
             }
-            p.skipChildren();
-            n++;
-          }
-        } else {
-          p.skipChildren();
-          n++;
         }
-      }
-      return n;
-    } catch (IOException | RuntimeException e) {
-      return 1;
+
+        private void unbalanced() {
+            any = true;
+            end();
+            resume = firstNl + 1;
+        }
+
+        private void end() {
+            if (any) {
+                if (header) {
+                    header = false;
+                } else {
+                    records++;
+                }
+            }
+            any = false;
+        }
+
+        @Override
+        public long resumeAt() {
+            if (resume < 0 && inQuotes && firstNl >= 0) {
+                unbalanced(); // at the end of the file
+            }
+            return resume;
+        }
+
+        @Override
+        public void restartAt(long at) {
+            offset = at;
+            recStart = at;
+            firstNl = -1;
+            inQuotes = false;
+            any = false;
+            resume = -1;
+        }
+
+        @Override
+        public long records() {
+            return records + (any && !header ? 1 : 0);
+        }
     }
-  }
+
+    /** Elements of the top-level arrays of a .json file (other top-level values one each); 1 if it does not parse. */
+    static long jsonArrayRecords(byte[] all) {
+        int off = all.length >= 3 && (all[0] & 0xff) == 0xef && (all[1] & 0xff) == 0xbb && (all[2] & 0xff) == 0xbf
+                ? 3
+                : 0;
+        long n = 0;
+        try (JsonParser p = JsonRecords.FACTORY.createParser(all, off, all.length - off)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (t == JsonToken.START_ARRAY) {
+                    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                        if (t == null) {
+                            return 1;
+                        }
+                        p.skipChildren();
+                        n++;
+                    }
+                } else {
+                    p.skipChildren();
+                    n++;
+                }
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            return 1;
+        }
+    }
 }

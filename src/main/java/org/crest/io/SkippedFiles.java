@@ -9,21 +9,22 @@ import java.util.List;
  * to exit with {@link #EXIT_ROWS_LOST} instead of 0, whichever job read the input.
  */
 public final class SkippedFiles {
-  /** Exit code of a run that finished but left corrupt input files, and so their rows, out. */
-  public static final int EXIT_ROWS_LOST = 3;
-  private static final List<FileProblem> SKIPPED = new ArrayList<>();
+    /** Exit code of a run that finished but left corrupt input files, and so their rows, out. */
+    public static final int EXIT_ROWS_LOST = 3;
 
-  private SkippedFiles() {}
+    private static final List<FileProblem> SKIPPED = new ArrayList<>();
 
-  static synchronized void record(List<FileProblem> files) {
-    SKIPPED.addAll(files);
-  }
+    private SkippedFiles() {}
 
-  public static synchronized List<FileProblem> all() {
-    return List.copyOf(SKIPPED);
-  }
+    static synchronized void record(List<FileProblem> files) {
+        SKIPPED.addAll(files);
+    }
 
-  public static synchronized void clear() {
-    SKIPPED.clear();
-  }
+    public static synchronized List<FileProblem> all() {
+        return List.copyOf(SKIPPED);
+    }
+
+    public static synchronized void clear() {
+        SKIPPED.clear();
+    }
 }

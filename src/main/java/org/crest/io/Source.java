@@ -20,22 +20,22 @@ import org.apache.spark.sql.Row;
  * @param ledger records per file as counted from the files themselves ({@link Ledger}), in listing
  *     order; empty when not counted
  */
-public record Source(Dataset<Row> rows, InputFormat format, List<String> files, InputCheck check,
-    Map<String, Long> ledger) {
-  public static final String RAW_COL = "\u0001crest_raw";
-  public static final String ISSUE_COL = "\u0001crest_issue";
-  public static final String FILE_COL = "\u0001crest_file";
+public record Source(
+        Dataset<Row> rows, InputFormat format, List<String> files, InputCheck check, Map<String, Long> ledger) {
+    public static final String RAW_COL = "\u0001crest_raw";
+    public static final String ISSUE_COL = "\u0001crest_issue";
+    public static final String FILE_COL = "\u0001crest_file";
 
-  public Source(Dataset<Row> rows, InputFormat format, List<String> files, InputCheck check) {
-    this(rows, format, files, check, Map.of());
-  }
+    public Source(Dataset<Row> rows, InputFormat format, List<String> files, InputCheck check) {
+        this(rows, format, files, check, Map.of());
+    }
 
-  public Source(Dataset<Row> rows, InputFormat format, List<String> files) {
-    this(rows, format, files, InputCheck.NONE, Map.of());
-  }
+    public Source(Dataset<Row> rows, InputFormat format, List<String> files) {
+        this(rows, format, files, InputCheck.NONE, Map.of());
+    }
 
-  /** True for the columns the reader adds, which are not input columns. */
-  public static boolean isInternal(String column) {
-    return column.equals(RAW_COL) || column.equals(ISSUE_COL) || column.equals(FILE_COL);
-  }
+    /** True for the columns the reader adds, which are not input columns. */
+    public static boolean isInternal(String column) {
+        return column.equals(RAW_COL) || column.equals(ISSUE_COL) || column.equals(FILE_COL);
+    }
 }

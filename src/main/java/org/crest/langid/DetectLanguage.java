@@ -9,12 +9,12 @@ import org.crest.LanguageCodes;
  * with the JVM's one {@link LanguageId#shared()} detector, loaded by the first row that needs it.
  */
 public final class DetectLanguage implements UDF1<String, String> {
-  private static final long serialVersionUID = 1L;
-  /** Key of the summary's {@code languages} map for rows whose language was not detected. */
-  public static final String UNDETERMINED = "und";
+    private static final long serialVersionUID = 1L;
+    /** Key of the summary's {@code languages} map for rows whose language was not detected. */
+    public static final String UNDETERMINED = "und";
 
-  @Override
-  public String call(String text) {
-    return LanguageCodes.normalise(LanguageId.shared().detect(text));
-  }
+    @Override
+    public String call(String text) {
+        return LanguageCodes.normalise(LanguageId.shared().detect(text));
+    }
 }

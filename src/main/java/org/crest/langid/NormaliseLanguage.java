@@ -5,10 +5,10 @@ import org.crest.LanguageCodes;
 
 /** Spark function language code → its normal form ({@link LanguageCodes#normalise}); null for null or blank. */
 public final class NormaliseLanguage implements UDF1<String, String> {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  @Override
-  public String call(String code) {
-    return LanguageCodes.normalise(code);
-  }
+    @Override
+    public String call(String code) {
+        return LanguageCodes.normalise(code);
+    }
 }

@@ -14,32 +14,32 @@ import java.util.List;
  * @param peers how many rates the baseline was made from
  */
 public record Baseline(int peers, double median, double spread) {
-  /** 1 / Φ⁻¹(3/4): makes the MAD a consistent estimate of the standard deviation of normal data. */
-  public static final double MAD_SCALE = 1.4826;
+    /** 1 / Φ⁻¹(3/4): makes the MAD a consistent estimate of the standard deviation of normal data. */
+    public static final double MAD_SCALE = 1.4826;
 
-  public static Baseline of(List<Double> rates) {
-    double[] v = rates.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    if (v.length == 0) {
-      return new Baseline(0, Double.NaN, Double.NaN);
+    public static Baseline of(List<Double> rates) {
+        double[] v = rates.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (v.length == 0) {
+            return new Baseline(0, Double.NaN, Double.NaN);
+        }
+        double med = median(v);
+        double[] dev = Arrays.stream(v).map(x -> Math.abs(x - med)).sorted().toArray();
+        return new Baseline(v.length, med, MAD_SCALE * median(dev));
     }
-    double med = median(v);
-    double[] dev = Arrays.stream(v).map(x -> Math.abs(x - med)).sorted().toArray();
-    return new Baseline(v.length, med, MAD_SCALE * median(dev));
-  }
 
-  static double median(double[] sorted) {
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  /** How far {@code k} of {@code n} lies above the baseline, in standard deviations; NaN when n = 0. */
-  public double z(long k, long n) {
-    if (n == 0 || peers == 0) {
-      return Double.NaN;
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
-    double rate = (double) k / n;
-    double q = Math.max(median, 1.0 / n);
-    double sd = Math.sqrt(spread * spread + q * (1 - q) / n);
-    return (rate - median) / sd;
-  }
+
+    /** How far {@code k} of {@code n} lies above the baseline, in standard deviations; NaN when n = 0. */
+    public double z(long k, long n) {
+        if (n == 0 || peers == 0) {
+            return Double.NaN;
+        }
+        double rate = (double) k / n;
+        double q = Math.max(median, 1.0 / n);
+        double sd = Math.sqrt(spread * spread + q * (1 - q) / n);
+        return (rate - median) / sd;
+    }
 }

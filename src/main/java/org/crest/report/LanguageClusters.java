@@ -17,41 +17,42 @@ import java.util.Map;
  * {@code zh_Hant} → pt, zh); {@code nb}/{@code nn} count as Table 8's {@code no}, {@code fil} as {@code tl}.
  */
 public final class LanguageClusters {
-  static final String RESOURCE = "crest/paper/clusters.csv";
-  /** Cluster key of rows whose language is null (the detector was unsure). */
-  public static final String UNDETERMINED = "und";
-  /** Cluster key of languages that Table 8 does not list. */
-  public static final String NOT_IN_TABLE = "not in Table 8";
+    static final String RESOURCE = "crest/paper/clusters.csv";
+    /** Cluster key of rows whose language is null (the detector was unsure). */
+    public static final String UNDETERMINED = "und";
+    /** Cluster key of languages that Table 8 does not list. */
+    public static final String NOT_IN_TABLE = "not in Table 8";
 
-  private LanguageClusters() {}
+    private LanguageClusters() {}
 
-  /** Base code → "cluster N", including the aliases. */
-  public static Map<String, String> byCode() {
-    Map<String, String> m = new LinkedHashMap<>();
-    try (InputStream in = LanguageClusters.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("Cannot read the language clusters: " + RESOURCE + " is missing from the jar");
-      }
-      BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-      r.readLine(); // cluster,language,iso639_1,role
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        String[] f = line.split(",", -1);
-        if (f.length >= 3 && !f[2].isBlank()) {
-          m.put(f[2].trim().toLowerCase(Locale.ROOT), "cluster " + Integer.parseInt(f[0].trim()));
+    /** Base code → "cluster N", including the aliases. */
+    public static Map<String, String> byCode() {
+        Map<String, String> m = new LinkedHashMap<>();
+        try (InputStream in = LanguageClusters.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(
+                        "Cannot read the language clusters: " + RESOURCE + " is missing from the jar");
+            }
+            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            r.readLine(); // cluster,language,iso639_1,role
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                String[] f = line.split(",", -1);
+                if (f.length >= 3 && !f[2].isBlank()) {
+                    m.put(f[2].trim().toLowerCase(Locale.ROOT), "cluster " + Integer.parseInt(f[0].trim()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + RESOURCE, e);
         }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + RESOURCE, e);
+        alias(m, "nb", "no");
+        alias(m, "nn", "no");
+        alias(m, "fil", "tl");
+        return Collections.unmodifiableMap(m);
     }
-    alias(m, "nb", "no");
-    alias(m, "nn", "no");
-    alias(m, "fil", "tl");
-    return Collections.unmodifiableMap(m);
-  }
 
-  private static void alias(Map<String, String> m, String code, String as) {
-    if (m.containsKey(as)) {
-      m.putIfAbsent(code, m.get(as));
+    private static void alias(Map<String, String> m, String code, String as) {
+        if (m.containsKey(as)) {
+            m.putIfAbsent(code, m.get(as));
+        }
     }
-  }
 }

@@ -14,28 +14,35 @@ import org.crest.UsageException;
  * @param textCol the text column; null = crest_text (chats), else text, when the output has it
  * @param alertThreshold alert when the robust z of a rate above its baseline is at least this
  */
-public record ReportOptions(String input, String output, int baselineDays, int top, boolean redact, String langCol,
-    String textCol, double alertThreshold) {
-  public static final int DEFAULT_BASELINE_DAYS = 14;
-  public static final int DEFAULT_TOP = 20;
-  public static final double DEFAULT_ALERT_THRESHOLD = 3.0;
+public record ReportOptions(
+        String input,
+        String output,
+        int baselineDays,
+        int top,
+        boolean redact,
+        String langCol,
+        String textCol,
+        double alertThreshold) {
+    public static final int DEFAULT_BASELINE_DAYS = 14;
+    public static final int DEFAULT_TOP = 20;
+    public static final double DEFAULT_ALERT_THRESHOLD = 3.0;
 
-  public ReportOptions {
-    if (baselineDays < 1) {
-      throw new UsageException("Cannot use --baseline-days " + baselineDays + ": expected 1 or more days");
+    public ReportOptions {
+        if (baselineDays < 1) {
+            throw new UsageException("Cannot use --baseline-days " + baselineDays + ": expected 1 or more days");
+        }
+        if (top < 0) {
+            throw new UsageException("Cannot use --top " + top + ": expected 0 or more messages");
+        }
+        if (!(alertThreshold > 0) || Double.isInfinite(alertThreshold)) {
+            throw new UsageException("Cannot use --alert-threshold " + alertThreshold
+                    + ": expected a positive number of " + "standard deviations, e.g. 3");
+        }
     }
-    if (top < 0) {
-      throw new UsageException("Cannot use --top " + top + ": expected 0 or more messages");
-    }
-    if (!(alertThreshold > 0) || Double.isInfinite(alertThreshold)) {
-      throw new UsageException("Cannot use --alert-threshold " + alertThreshold + ": expected a positive number of "
-          + "standard deviations, e.g. 3");
-    }
-  }
 
-  /** The defaults, as {@code label --report} uses them. */
-  public static ReportOptions defaults(String input) {
-    return new ReportOptions(input, null, DEFAULT_BASELINE_DAYS, DEFAULT_TOP, false, null, null,
-        DEFAULT_ALERT_THRESHOLD);
-  }
+    /** The defaults, as {@code label --report} uses them. */
+    public static ReportOptions defaults(String input) {
+        return new ReportOptions(
+                input, null, DEFAULT_BASELINE_DAYS, DEFAULT_TOP, false, null, null, DEFAULT_ALERT_THRESHOLD);
+    }
 }

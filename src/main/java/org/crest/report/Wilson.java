@@ -7,27 +7,27 @@ package org.crest.report;
  * is honest for small n: 2 unsafe of 3 gives [0.208, 0.939], not "67 %".
  */
 public final class Wilson {
-  /** The 0.975 quantile of the standard normal distribution: a two-sided 95 % interval. */
-  public static final double Z95 = 1.959963984540054;
+    /** The 0.975 quantile of the standard normal distribution: a two-sided 95 % interval. */
+    public static final double Z95 = 1.959963984540054;
 
-  private Wilson() {}
+    private Wilson() {}
 
-  /** {low, high} of the 95 % interval; {0, 1} when n = 0 (nothing is known). */
-  public static double[] interval(long k, long n) {
-    return interval(k, n, Z95);
-  }
-
-  public static double[] interval(long k, long n, double z) {
-    if (n < 0 || k < 0 || k > n) {
-      throw new IllegalArgumentException("Cannot compute an interval for " + k + " of " + n);
+    /** {low, high} of the 95 % interval; {0, 1} when n = 0 (nothing is known). */
+    public static double[] interval(long k, long n) {
+        return interval(k, n, Z95);
     }
-    if (n == 0) {
-      return new double[] {0.0, 1.0};
+
+    public static double[] interval(long k, long n, double z) {
+        if (n < 0 || k < 0 || k > n) {
+            throw new IllegalArgumentException("Cannot compute an interval for " + k + " of " + n);
+        }
+        if (n == 0) {
+            return new double[] {0.0, 1.0};
+        }
+        double z2 = z * z;
+        double centre = (k + z2 / 2) / (n + z2);
+        double half = z / (n + z2) * Math.sqrt((double) k * (n - k) / n + z2 / 4);
+        // clamp the rounding error at the ends (k = 0 gives exactly 0 in exact arithmetic)
+        return new double[] {Math.max(0.0, centre - half), Math.min(1.0, centre + half)};
     }
-    double z2 = z * z;
-    double centre = (k + z2 / 2) / (n + z2);
-    double half = z / (n + z2) * Math.sqrt((double) k * (n - k) / n + z2 / 4);
-    // clamp the rounding error at the ends (k = 0 gives exactly 0 in exact arithmetic)
-    return new double[] {Math.max(0.0, centre - half), Math.min(1.0, centre + half)};
-  }
 }

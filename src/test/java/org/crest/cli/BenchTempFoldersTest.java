@@ -20,39 +20,62 @@ import org.junit.jupiter.api.Test;
  */
 class BenchTempFoldersTest {
 
-  private static int bench(Path tmp, Path log, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("--enable-native-access") || a.startsWith("-XX:+Ignore")
-          || a.startsWith("-Dio.netty")) {
-        cmd.add(a);
-      }
+    private static int bench(Path tmp, Path log, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens")
+                    || a.startsWith("--enable-native-access")
+                    || a.startsWith("-XX:+Ignore")
+                    || a.startsWith("-Dio.netty")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of(
+                "-Xmx1g",
+                "-Djava.io.tmpdir=" + tmp,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "bench",
+                "--rows",
+                "6",
+                "--master",
+                "local[1]",
+                "--threads",
+                "1",
+                "--partitions",
+                "1"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("bench ended").isTrue();
+        return p.exitValue();
     }
-    cmd.addAll(List.of("-Xmx1g", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "bench", "--rows", "6", "--master", "local[1]", "--threads", "1", "--partitions", "1"));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("bench ended").isTrue();
-    return p.exitValue();
-  }
 
-  private static List<String> crestFolders(Path tmp) throws IOException {
-    try (Stream<Path> s = Files.list(tmp)) {
-      return s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith("crest-")).sorted().toList();
+    private static List<String> crestFolders(Path tmp) throws IOException {
+        try (Stream<Path> s = Files.list(tmp)) {
+            return s.map(x -> x.getFileName().toString())
+                    .filter(n -> n.startsWith("crest-"))
+                    .sorted()
+                    .toList();
+        }
     }
-  }
 
-  @Test
-  void benchLeavesNoTempFoldersWhenItFailsAtItsLastStep() throws Exception {
-    // the report cannot be written: the run fails after everything else (Spark job included) has run; the
-    // success path leaves by the same finally block
-    Path base = Fixtures.tempDir("bench-tmp-");
-    Path tmp = Files.createDirectories(base.resolve("tmp"));
-    Path log = base.resolve("bench.log");
-    int rc = bench(tmp, log, "--report", base.resolve("no/such/folder/report.json").toString());
-    String out = Files.readString(log);
-    assertThat(rc).as(out).isEqualTo(1);
-    assertThat(out).as(out).contains("label job (Spark, local[1])");
-    assertThat(crestFolders(tmp)).as("crest temp folders left in %s", tmp).isEmpty();
-  }
+    @Test
+    void benchLeavesNoTempFoldersWhenItFailsAtItsLastStep() throws Exception {
+        // the report cannot be written: the run fails after everything else (Spark job included) has run; the
+        // success path leaves by the same finally block
+        Path base = Fixtures.tempDir("bench-tmp-");
+        Path tmp = Files.createDirectories(base.resolve("tmp"));
+        Path log = base.resolve("bench.log");
+        int rc = bench(
+                tmp, log, "--report", base.resolve("no/such/folder/report.json").toString());
+        String out = Files.readString(log);
+        assertThat(rc).as(out).isEqualTo(1);
+        assertThat(out).as(out).contains("label job (Spark, local[1])");
+        assertThat(crestFolders(tmp)).as("crest temp folders left in %s", tmp).isEmpty();
+    }
 }

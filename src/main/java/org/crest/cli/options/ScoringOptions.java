@@ -9,23 +9,27 @@ import picocli.CommandLine.Option;
  * between the windows of a text longer than {@code --max-tokens}.
  */
 public final class ScoringOptions {
-  @Mixin BatchOptions batch;
+    @Mixin
+    BatchOptions batch;
 
-  @Option(names = "--window-stride", defaultValue = "256", paramLabel = "N",
-      description = "Longer texts are split into windows starting every N tokens; the row's score is the "
-          + "maximum over its windows. Default: ${DEFAULT-VALUE}.")
-  int windowStride;
+    @Option(
+            names = "--window-stride",
+            defaultValue = "256",
+            paramLabel = "N",
+            description = "Longer texts are split into windows starting every N tokens; the row's score is the "
+                    + "maximum over its windows. Default: ${DEFAULT-VALUE}.")
+    int windowStride;
 
-  /** Sets the scoring fields of a label job's options. */
-  public LabelOptions.Builder applyTo(LabelOptions.Builder b) {
-    return batch.applyTo(b).windowStride(windowStride);
-  }
+    /** Sets the scoring fields of a label job's options. */
+    public LabelOptions.Builder applyTo(LabelOptions.Builder b) {
+        return batch.applyTo(b).windowStride(windowStride);
+    }
 
-  public BatchOptions batch() {
-    return batch;
-  }
+    public BatchOptions batch() {
+        return batch;
+    }
 
-  public int windowStride() {
-    return windowStride;
-  }
+    public int windowStride() {
+        return windowStride;
+    }
 }

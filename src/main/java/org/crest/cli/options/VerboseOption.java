@@ -7,10 +7,10 @@ import picocli.CommandLine.Option;
  * every level of the parsed command line, so a command only has to mix it in.
  */
 public final class VerboseOption {
-  @Option(names = "--verbose", description = "Print stack traces of failures.")
-  boolean verbose;
+    @Option(names = "--verbose", description = "Print stack traces of failures.")
+    boolean verbose;
 
-  public boolean verbose() {
-    return verbose;
-  }
+    public boolean verbose() {
+        return verbose;
+    }
 }
