@@ -66,7 +66,7 @@ public final class LabelJob {
             LabelSummary s;
             try {
                 s = guard.run(() -> ReadFailures.translating(
-                        () -> run(spark, o, guard.writePath(), resolveModel(o), t0, startedAt)));
+                        () -> run(spark, o, guard.writePath(), resolveModel(spark, o), t0, startedAt)));
             } catch (ConservationException e) {
                 guard.commit(); // its output and summary stay for inspection
                 throw e;
