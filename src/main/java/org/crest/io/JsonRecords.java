@@ -644,6 +644,10 @@ final class JsonRecords {
                         } else if (v == JsonToken.VALUE_STRING) {
                             value = p.getText();
                             json = null;
+                            if (Text.hasLoneSurrogate((String) value)) {
+                                // an escape like "\ud800" has no UTF-8 form: Spark would write it as '?'
+                                return issueRow(raw, Units.INVALID_UTF8, file, pv);
+                            }
                         } else {
                             json = p.getText();
                             value = null;

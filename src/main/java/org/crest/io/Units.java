@@ -630,8 +630,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
 
     /** A message unit to score; one with nothing to score ({@link Text#isBlank}) is quarantined {@link #EMPTY_TEXT}. */
     private Row textRow(Row row, Integer turn, String role, String text, java.util.function.Supplier<String> record) {
-        return Text.isBlank(text)
-                ? messageRow(row, turn, role, null, EMPTY_TEXT, record.get())
+        if (Text.isBlank(text)) {
+            return messageRow(row, turn, role, null, EMPTY_TEXT, record.get());
+        }
+        return Text.hasLoneSurrogate(text)
+                ? messageRow(row, turn, role, null, INVALID_UTF8, record.get())
                 : messageRow(row, turn, role, text, null, null);
     }
 

@@ -215,4 +215,30 @@ class HostileInput2Test {
         assertThat(c.quarantineReasons()).containsOnly(Map.entry(Units.EMPTY_TEXT, 2L));
         assertThat(ledger(outChats)).containsOnly(Map.entry("c.jsonl", 2L));
     }
+
+    @Test
+    void loneSurrogateEscapesAreQuarantinedNotWrittenAsQuestionMarks(@TempDir Path dir) {
+        Path in = dir.resolve("in");
+        write(
+                in.resolve("a.jsonl"),
+                line("g061", "a\\ud800b") + line("g062", "\\udc00") + line("g063", "pair \\ud83d\\ude00")
+                        + "{\"id\":\"g064\",\"text\":\"t\",\"other\":\"\\ud800\"}\n");
+        Path out = dir.resolve("out");
+        label(in, opts(in, out));
+        assertThat(outcomes(out))
+                .containsOnly(
+                        Map.entry("g061", Units.INVALID_UTF8),
+                        Map.entry("g062", Units.INVALID_UTF8),
+                        Map.entry("g063", "labeled"),
+                        Map.entry("g064", Units.INVALID_UTF8));
+        Row r = spark.read().parquet(out.toString()).first();
+        assertThat(r.getString(r.fieldIndex("text"))).isEqualTo("pair \ud83d\ude00");
+        Path chats = dir.resolve("chats");
+        write(
+                chats.resolve("c.jsonl"),
+                "{\"id\":\"g065\",\"messages\":[{\"role\":\"user\",\"content\":\"x\\udfff\"}]}\n");
+        LabelSummary c =
+                label(chats, Labels.messages(opts(chats, dir.resolve("out-chats")), "messages", Set.of("user")));
+        assertThat(c.quarantineReasons()).containsOnly(Map.entry(Units.INVALID_UTF8, 1L));
+    }
 }
