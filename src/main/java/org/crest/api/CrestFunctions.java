@@ -54,7 +54,7 @@ public final class CrestFunctions {
 
         @Override
         public Double call(String text) {
-            if (text == null || text.indexOf('\u0000') >= 0) {
+            if (org.crest.io.Text.isBlank(text) || text.indexOf('\u0000') >= 0) {
                 return null;
             }
             if (classifier == null) {

@@ -88,6 +88,9 @@ final class RowScorer implements MapPartitionsFunction<Row, Row> {
                 return new Texts(List.of(), Units.NULL_TEXT);
             }
             String t = r.getString(textIndex);
+            if (org.crest.io.Text.isBlank(t)) {
+                return new Texts(List.of(), Units.EMPTY_TEXT); // as crest label: nothing to score
+            }
             return t.indexOf('\u0000') >= 0 ? new Texts(List.of(), Units.NUL_BYTE) : new Texts(List.of(t), null);
         }
         if (r.isNullAt(messagesIndex)) {
@@ -116,6 +119,8 @@ final class RowScorer implements MapPartitionsFunction<Row, Row> {
                 problem = Units.NULL_TEXT;
             } else if (m.getString(ci).indexOf('\u0000') >= 0) {
                 problem = Units.NUL_BYTE;
+            } else if (org.crest.io.Text.isBlank(m.getString(ci))) {
+                problem = Units.EMPTY_TEXT;
             } else {
                 texts.add(m.getString(ci));
             }

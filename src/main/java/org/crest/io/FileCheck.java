@@ -50,6 +50,8 @@ public final class FileCheck {
     public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
 
     public static final String LZ4_FRAME = "lz4_frame";
+    /** Text whose lines end in a lone CR (classic Mac OS): crest splits records on LF only. */
+    public static final String CR_LINE_ENDS = "cr_line_ends";
     /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
     public static final String UNSUPPORTED_PARQUET = "unsupported_parquet";
 
@@ -273,6 +275,13 @@ public final class FileCheck {
                     nul + " of its first " + n + " bytes are NUL: binary data or UTF-16 without a byte "
                             + "order mark, not UTF-8 text");
         }
+        if (crLineEnds(head, n, format) && !(format == InputFormat.JSON && firstNonBlank(head, n) == '[')) {
+            return bad(
+                    f,
+                    CR_LINE_ENDS,
+                    "its lines end in a lone CR (classic Mac line ends) and crest splits records on LF only: "
+                            + "convert it, e.g. tr '\\r' '\\n' < OLD > NEW");
+        }
         if (format == InputFormat.JSON && f.path().toLowerCase(Locale.ROOT).matches(".*\\.json(\\.[a-z0-9]+)?$")) {
             int i = 0;
             if (n >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf) {
@@ -286,6 +295,38 @@ public final class FileCheck {
             }
         }
         return new Verdict(f.path(), f.bytes(), Shape.LINES, null);
+    }
+
+    /**
+     * True when the head holds no LF but a CR that separates records: for CSV a CR followed by more bytes (without
+     * an LF the whole file would be one header), for JSON Lines a CR between {@code }} and {@code {}.
+     */
+    static boolean crLineEnds(byte[] head, int n, InputFormat format) {
+        for (int i = 0; i < n; i++) {
+            if (head[i] == '\n') {
+                return false;
+            }
+        }
+        for (int i = 0; i + 1 < n; i++) {
+            if (head[i] != '\r' || head[i + 1] == '\r') {
+                continue;
+            }
+            if (format == InputFormat.CSV) {
+                return true;
+            }
+            if (format == InputFormat.JSON && i > 0 && head[i - 1] == '}' && head[i + 1] == '{') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int firstNonBlank(byte[] head, int n) {
+        int i = n >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf ? 3 : 0;
+        while (i < n && Character.isWhitespace(head[i])) {
+            i++;
+        }
+        return i < n ? head[i] : -1;
     }
 
     /** Why Spark cannot read a Parquet leaf type, or null when it can. */

@@ -245,8 +245,10 @@ final class JsonRecords {
                 // the sample is only a guess at the columns; FileCheck and the read name any real problem
             }
         }
-        // the first array file's first records, when there are only array files
+        // the first array files' first records, when there are only array files (an empty array, `[]`, gives
+        // no columns: the next array file is sampled)
         if (cols.isEmpty()) {
+            int arrays = 0;
             for (Verdict v : files) {
                 if (v.shape() == Shape.JSON_ARRAY && v.bytes() < (64 << 20)) {
                     try (InputStream in = open(conf, v.path())) {
@@ -260,7 +262,9 @@ final class JsonRecords {
                     } catch (IOException | RuntimeException e) {
                         // see above
                     }
-                    break;
+                    if (!cols.isEmpty() || seen >= SAMPLE_RECORDS || ++arrays >= SAMPLE_FILES) {
+                        break;
+                    }
                 }
             }
         }
@@ -640,6 +644,10 @@ final class JsonRecords {
                         } else if (v == JsonToken.VALUE_STRING) {
                             value = p.getText();
                             json = null;
+                            if (Text.hasLoneSurrogate((String) value)) {
+                                // an escape like "\ud800" has no UTF-8 form: Spark would write it as '?'
+                                return issueRow(raw, Units.INVALID_UTF8, file, pv);
+                            }
                         } else {
                             json = p.getText();
                             value = null;

@@ -23,6 +23,22 @@ public final class Text {
         return true;
     }
 
+    /**
+     * True when {@code s} holds a lone UTF-16 surrogate (from a JSON escape such as {@code "\\ud800"}): no UTF-8
+     * encoding exists for it, so writing it would silently turn it into {@code ?}.
+     */
+    public static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isZeroWidth(int cp) {
         return (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0x180E;
     }

@@ -37,6 +37,12 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     public static final String MISSING_TEXT = "missing_text";
     public static final String NULL_TEXT = "null_text";
     public static final String NON_STRING_TEXT = "non_string_text";
+    /**
+     * The text (or a message's content) is empty or only whitespace and invisible characters ({@link Text#isBlank}):
+     * the model would score nothing, so there is no label to give.
+     */
+    public static final String EMPTY_TEXT = "empty_text";
+
     public static final String MESSAGES_MISSING = "messages_missing";
     public static final String MESSAGES_NOT_ARRAY = "messages_not_array";
     public static final String MESSAGES_NOT_JSON = "messages_not_json";
@@ -389,6 +395,10 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
             error = TEXT_TOO_LONG;
             record = raw != null ? raw : recordOf(row);
         }
+        if (error == null && text != null && Text.isBlank(text)) {
+            error = EMPTY_TEXT;
+            record = raw != null ? raw : recordOf(row);
+        }
         Object[] values = new Object[unitSchema.size()];
         for (int i = 0; i < keep.length; i++) {
             values[i] = row.get(keep[i]);
@@ -499,14 +509,14 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
                 out.add(
                         text.length() > maxTextChars
                                 ? messageRow(row, t, role, null, TEXT_TOO_LONG, safeRecordOf(m))
-                                : messageRow(row, t, role, text, null, null));
+                                : textRow(row, t, role, text, () -> safeRecordOf(m)));
             } else {
                 // content as a list of parts or a number: parts with type text are joined, anything else quarantined
                 String parts = rowParts(c);
                 out.add(
                         parts == null
                                 ? messageRow(row, t, role, null, NON_STRING_TEXT, safeRecordOf(m))
-                                : messageRow(row, t, role, parts, null, null));
+                                : textRow(row, t, role, parts, () -> safeRecordOf(m)));
             }
         }
         return noneSelected(out, row, null);
@@ -532,13 +542,13 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
             out.add(
                     c.textValue().length() > maxTextChars
                             ? messageRow(row, turn, role, null, TEXT_TOO_LONG, m.toString())
-                            : messageRow(row, turn, role, c.textValue(), null, null));
+                            : textRow(row, turn, role, c.textValue(), m::toString));
         } else {
             String parts = textParts(c);
             if (parts == null) {
                 out.add(messageRow(row, turn, role, null, NON_STRING_TEXT, m.toString()));
             } else {
-                out.add(messageRow(row, turn, role, parts, null, null));
+                out.add(textRow(row, turn, role, parts, m::toString));
             }
         }
     }
@@ -616,6 +626,16 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
         }
         Object v = m.get(m.fieldIndex(name));
         return v == null ? null : v.toString();
+    }
+
+    /** A message unit to score; one with nothing to score ({@link Text#isBlank}) is quarantined {@link #EMPTY_TEXT}. */
+    private Row textRow(Row row, Integer turn, String role, String text, java.util.function.Supplier<String> record) {
+        if (Text.isBlank(text)) {
+            return messageRow(row, turn, role, null, EMPTY_TEXT, record.get());
+        }
+        return Text.hasLoneSurrogate(text)
+                ? messageRow(row, turn, role, null, INVALID_UTF8, record.get())
+                : messageRow(row, turn, role, text, null, null);
     }
 
     private Row messageRow(Row row, Integer turn, String role, String text, String error, String record) {

@@ -86,7 +86,7 @@ class CrestLabelerTest {
         assertThat(got).as("rows out = rows in").hasSize((int) df.count());
         Map<String, Row> byId = byId(got);
         assertThat(labeled.size() + quarantined.size()).isEqualTo(got.size());
-        assertThat(quarantined.keySet()).containsExactlyInAnyOrder("null", "nul");
+        assertThat(quarantined.keySet()).containsExactlyInAnyOrder("null", "nul", "empty", "blank");
 
         for (Map.Entry<String, Row> e : byId.entrySet()) {
             Row r = e.getValue();
