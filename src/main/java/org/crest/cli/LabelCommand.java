@@ -163,8 +163,9 @@ public final class LabelCommand implements Callable<Integer> {
             names = "--max-text-chars",
             paramLabel = "N",
             description = "Texts (or messages) longer than N characters are quarantined as text_too_long instead of "
-                    + "scored. Default: 1000000.")
-    Integer maxTextChars;
+                    + "scored. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "1000000")
+    int maxTextChars;
 
     @Option(
             names = "--s3-committer",
@@ -196,12 +197,6 @@ public final class LabelCommand implements Callable<Integer> {
         }
         if (skipCorruptFiles) {
             spark.conf().put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
-        }
-        if (maxTextChars != null) {
-            if (maxTextChars < 1) {
-                throw new org.crest.UsageException("--max-text-chars must be at least 1, got " + maxTextChars);
-            }
-            spark.conf().put(org.crest.label.LabelJob.MAX_TEXT_CHARS, String.valueOf(maxTextChars));
         }
         // an output over the input is refused before Spark starts (the job checks again, with Spark's configuration)
         org.crest.spark.OutputGuard.refuseOverlap(
@@ -316,6 +311,7 @@ public final class LabelCommand implements Callable<Integer> {
                 .overwrite(m.overwrite())
                 .repartition(repartition)
                 .detectLanguage(detectLanguage)
+                .maxTextChars(maxTextChars)
                 .build();
     }
 }

@@ -276,24 +276,6 @@ public final class ClusterJob {
         return summary;
     }
 
-    /**
-     * The language code of a row by the one normaliser, {@link org.crest.LanguageCodes#normalise} (EN and en are
-     * one language, as in evaluate and label); blank (by {@link Text#isBlank}) is none.
-     */
-    static String normaliseLanguage(String code) {
-        return Text.isBlank(code) ? null : org.crest.LanguageCodes.normalise(code);
-    }
-
-    /** {@link #normaliseLanguage} as a Spark function. */
-    static final class LanguageCode implements UDF1<String, String> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public String call(String code) {
-            return normaliseLanguage(code);
-        }
-    }
-
     /** Blank text as {@link Text#isBlank} decides it (whitespace, NBSP, zero-width characters), as a Spark function. */
     static final class BlankText implements UDF1<String, Boolean> {
         private static final long serialVersionUID = 1L;

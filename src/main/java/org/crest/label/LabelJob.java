@@ -46,7 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class LabelJob {
     private static final Logger LOG = LoggerFactory.getLogger(LabelJob.class);
     /** Spark setting behind --max-text-chars. */
-    public static final String MAX_TEXT_CHARS = "spark.crest.maxTextChars";
     /** Above this many input files the per-file ledger goes to _crest_files.parquet instead of the summary. */
     static final int FILES_IN_SUMMARY = 1000;
 
@@ -148,9 +147,7 @@ public final class LabelJob {
         Units units = (o.messagesCol() == null
                         ? Units.flat(source, o.textCol())
                         : Units.messages(source, o.messagesCol(), o.roles()))
-                .withMaxTextChars(Integer.parseInt(spark.conf()
-                        .get(MAX_TEXT_CHARS, String.valueOf(Units.DEFAULT_MAX_TEXT_CHARS))
-                        .trim()));
+                .withMaxTextChars(o.maxTextChars());
         // the units are kept (memory, spilling to disk) so that the input is read once for labeling: the
         // quarantine and the per-file counts come from the kept units, not from a new read
         Dataset<Row> unitRows = source.rows()

@@ -12,6 +12,7 @@ import org.crest.io.InputFormat;
  * @param intraOpThreads ONNX Runtime threads per task; 0 = spark.task.cpus
  * @param repartition number of partitions to score in; 0 keeps the input's partitioning
  * @param detectLanguage add {@code crest_lang} (org.crest.langid.LanguageId) and per-language counts
+ * @param maxTextChars texts (or messages) longer than this are quarantined as {@code text_too_long}
  */
 public record LabelOptions(
         List<String> inputs,
@@ -32,7 +33,8 @@ public record LabelOptions(
         int intraOpThreads,
         boolean overwrite,
         int repartition,
-        boolean detectLanguage) {
+        boolean detectLanguage,
+        int maxTextChars) {
     /** A builder with the defaults of the command line; set what differs. */
     public static Builder builder() {
         return new Builder();
@@ -60,6 +62,7 @@ public record LabelOptions(
         b.overwrite = overwrite;
         b.repartition = repartition;
         b.detectLanguage = detectLanguage;
+        b.maxTextChars = maxTextChars;
         return b;
     }
 
@@ -84,6 +87,7 @@ public record LabelOptions(
         private boolean overwrite;
         private int repartition;
         private boolean detectLanguage;
+        private int maxTextChars = org.crest.io.Units.DEFAULT_MAX_TEXT_CHARS;
 
         private Builder() {}
 
@@ -182,6 +186,12 @@ public record LabelOptions(
             return this;
         }
 
+        /** Texts (or messages) longer than this are quarantined as text_too_long. */
+        public Builder maxTextChars(int maxTextChars) {
+            this.maxTextChars = maxTextChars;
+            return this;
+        }
+
         public LabelOptions build() {
             return new LabelOptions(
                     inputs,
@@ -202,13 +212,18 @@ public record LabelOptions(
                     intraOpThreads,
                     overwrite,
                     repartition,
-                    detectLanguage);
+                    detectLanguage,
+                    maxTextChars);
         }
     }
 
     public LabelOptions {
         inputs = List.copyOf(inputs);
         roles = Set.copyOf(roles);
+        if (maxTextChars < 1) {
+            throw new org.crest.UsageException(
+                    "Cannot label: --max-text-chars must be at least 1, got " + maxTextChars);
+        }
     }
 
     /** The same options with language identification on or off. */

@@ -188,14 +188,10 @@ class HostileInputTest {
         write(in.resolve("a.jsonl"), a);
         // a 21 MB line: over the default --max-text-chars, quarantined without a crash
         write(in.resolve("big.jsonl"), line("h020", "y".repeat(21 << 20)) + line("h021", "after the big one"));
-        spark.conf().set(LabelJob.MAX_TEXT_CHARS, "2000");
         Path out = dir.resolve("out");
-        LabelSummary s;
-        try {
-            s = label(in, opts(List.of(in.toString()), out));
-        } finally {
-            spark.conf().unset(LabelJob.MAX_TEXT_CHARS);
-        }
+        LabelSummary s = label(
+                in,
+                opts(List.of(in.toString()), out).toBuilder().maxTextChars(2000).build());
         Map<String, String> got = outcomes(out.toString());
         assertThat(got)
                 .containsEntry("h001", "labeled")
