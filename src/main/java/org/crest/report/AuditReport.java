@@ -20,6 +20,7 @@ public record AuditReport(
         @JsonProperty("totals") Totals totals,
         @JsonProperty("checks") List<String> checks,
         @JsonProperty("days") List<Day> days,
+        @JsonProperty("language_trends") List<LanguageTrend> languageTrends,
         @JsonProperty("languages") List<Group> languages,
         @JsonProperty("languages_not_listed") Group languagesNotListed,
         @JsonProperty("clusters") List<Group> clusters,
@@ -43,7 +44,8 @@ public record AuditReport(
             @JsonProperty("max_chars") int maxChars,
             @JsonProperty("lang_col") String langCol,
             @JsonProperty("role_col") String roleCol,
-            @JsonProperty("text_col") String textCol) {}
+            @JsonProperty("text_col") String textCol,
+            @JsonProperty("trend_languages") int trendLanguages) {}
 
     /** Over the whole output (every committed partition). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -109,6 +111,26 @@ public record AuditReport(
             @JsonProperty("quarantine_reasons") Map<String, Long> quarantineReasons,
             @JsonUnwrapped Group labeled) {}
 
+    /**
+     * One of the largest languages, day by day (partitioned outputs): {@code rows} and {@code unsafe} over all its
+     * days, and one {@link LanguageDay} per committed partition (also those where it has no rows).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LanguageTrend(
+            @JsonProperty("key") String key,
+            @JsonProperty("cluster") String cluster,
+            @JsonProperty("rows") long rows,
+            @JsonProperty("unsafe") long unsafe,
+            @JsonProperty("days") List<LanguageDay> days) {}
+
+    /**
+     * A language's labeled rows on one day (key = the date), compared with its own rates on the days in the
+     * baseline_days calendar days before.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LanguageDay(
+            @JsonProperty("dt") String dt, @JsonUnwrapped Group labeled) {}
+
     /** Labeled rows with {@code from <= crest_score < to} (the last bin includes 1.0). */
     public record Bin(
             @JsonProperty("from") double from,
@@ -127,10 +149,17 @@ public record AuditReport(
             @JsonProperty("text") String text,
             @JsonProperty("text_chars") Integer textChars) {}
 
-    /** A day, language or cluster whose unsafe rate lies {@code z >= threshold} above its baseline. */
+    /**
+     * A day, language, cluster, or a language on one day ({@code language-day}, with {@code dt}) whose unsafe rate lies
+     * {@code z >= threshold} above its baseline.
+     */
     public record Alert(
             @JsonProperty("kind") String kind,
             @JsonProperty("key") String key,
+
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("dt")
+            String dt,
+
             @JsonProperty("rows") long rows,
             @JsonProperty("unsafe") long unsafe,
             @JsonProperty("unsafe_rate") double rate,

@@ -195,6 +195,9 @@ public final class HtmlReport {
             }
             b.append("</table>\n");
         }
+        if (r.languageTrends() != null && !r.languageTrends().isEmpty()) {
+            languageTrends(b, r);
+        }
         if (r.languages() != null) {
             b.append("<h2>Per language</h2>\n<p class=\"muted\">Column ")
                     .append(html(r.settings().langCol()))
@@ -278,12 +281,43 @@ public final class HtmlReport {
                                 + "score intervals: a language with 2 unsafe of 3 shows 67% but 21&ndash;94%. An alert means the rate lies "
                                 + "at least ")
                 .append(num(r.settings().alertThreshold()))
-                .append(" standard deviations above its baseline, "
-                        + "where the deviation combines the baseline's robust spread (1.4826 &times; MAD) and the binomial noise of "
-                        + "the group's own size. Days are compared with the trailing days, languages and clusters with the other "
-                        + "languages and clusters. See docs/REPORT.md in crest-spark.</p>\n");
+                .append(
+                        " standard deviations above its baseline, "
+                                + "where the deviation combines the baseline's robust spread (1.4826 &times; MAD) and the binomial noise of "
+                                + "the group's own size. Days are compared with the trailing days, languages and clusters with the other "
+                                + "languages and clusters, a language on one day with its own trailing days. See docs/REPORT.md in crest-spark.</p>\n");
         b.append("</body></html>\n");
         return b.toString();
+    }
+
+    /** The largest languages day by day: small multiples and a table of rates (days down, languages across). */
+    private static void languageTrends(StringBuilder b, AuditReport r) {
+        List<AuditReport.LanguageTrend> trends = r.languageTrends();
+        b.append("<h2>Per language, per day</h2>\n<p class=\"muted\">The ")
+                .append(trends.size())
+                .append(" largest languages (column ")
+                .append(html(r.settings().langCol()))
+                .append("): unsafe rate per day; dashed: the language's own baseline (median of its trailing ")
+                .append(r.settings().baselineDays())
+                .append(" days); red: an alert. Each chart has its own scale (its top value is written on it).</p>\n");
+        b.append(Svg.smallMultiples(trends));
+        b.append("<table><tr><th>day</th>");
+        for (AuditReport.LanguageTrend t : trends) {
+            b.append("<th class=\"n\">").append(html(Text.clip(t.key(), 16))).append("</th>");
+        }
+        b.append("</tr>\n");
+        for (int i = 0; i < r.days().size(); i++) {
+            b.append("<tr><td>").append(html(r.days().get(i).dt())).append("</td>");
+            for (AuditReport.LanguageTrend t : trends) {
+                Group g = t.days().get(i).labeled();
+                b.append(g.alert() ? "<td class=\"n\" style=\"background:#fdecec\">" : "<td class=\"n\">")
+                        .append(g.rows() == 0 ? "&ndash;" : pct(g.rate()) + " (" + g.unsafe() + "/" + g.rows() + ")")
+                        .append(g.alert() ? " <b>alert</b>" : "")
+                        .append("</td>");
+            }
+            b.append("</tr>\n");
+        }
+        b.append("</table>\n");
     }
 
     private static void groupTable(StringBuilder b, String what, List<Group> groups, boolean cluster) {

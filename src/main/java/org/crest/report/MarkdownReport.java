@@ -120,6 +120,31 @@ public final class MarkdownReport {
             }
             b.append('\n');
         }
+        if (r.languageTrends() != null && !r.languageTrends().isEmpty()) {
+            List<AuditReport.LanguageTrend> trends = r.languageTrends();
+            b.append("## Per language, per day\n\nUnsafe rate (unsafe/labeled) of the ")
+                    .append(trends.size())
+                    .append(" largest languages; each language-day is compared with the same language's trailing days.")
+                    .append("\n\n| day |");
+            StringBuilder rule = new StringBuilder("|---|");
+            for (AuditReport.LanguageTrend lt : trends) {
+                b.append(' ').append(md(Text.clip(lt.key(), 16))).append(" |");
+                rule.append("---:|");
+            }
+            b.append('\n').append(rule).append('\n');
+            for (int i = 0; i < r.days().size(); i++) {
+                b.append("| ").append(r.days().get(i).dt()).append(" |");
+                for (AuditReport.LanguageTrend lt : trends) {
+                    Group g = lt.days().get(i).labeled();
+                    b.append(' ')
+                            .append(g.rows() == 0 ? "–" : pct(g.rate()) + " (" + g.unsafe() + "/" + g.rows() + ")")
+                            .append(g.alert() ? " **ALERT**" : "")
+                            .append(" |");
+                }
+                b.append('\n');
+            }
+            b.append('\n');
+        }
         if (r.languages() != null) {
             b.append("## Per language (").append(md(r.settings().langCol())).append(")\n\n");
             table(b, "language", r.languages(), true);

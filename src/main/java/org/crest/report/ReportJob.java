@@ -180,7 +180,8 @@ public final class ReportJob {
                 MAX_CHARS,
                 langCol,
                 roleCol,
-                o.redact() ? null : textCol);
+                o.redact() ? null : textCol,
+                o.trendLanguages());
 
         // --- Spark: one aggregation with grouping sets, one per language, one top-N ---
         Map<String, long[]> byDay = new TreeMap<>();
@@ -190,6 +191,8 @@ public final class ReportJob {
         long[] total = new long[2];
         List<Group> languages = new ArrayList<>();
         Group notListed = null;
+        // language -> dt -> {labeled, unsafe}, for the trendLanguages largest languages of a partitioned output
+        Map<String, Map<String, long[]>> byLangDay = new java.util.LinkedHashMap<>();
         List<Message> top = new ArrayList<>();
         if (df != null) {
             Column unsafe = when(col(Columns.LABEL_COL).equalTo("unsafe"), 1).otherwise(0);
@@ -272,6 +275,22 @@ public final class ReportJob {
                 }
                 if (lrows.size() > MAX_LANGUAGES) {
                     notListed = group("(other values)", null, total[1] - listedK, total[0] - listedN, null, false);
+                }
+                if (partitioned && o.trendLanguages() > 0 && !languages.isEmpty()) {
+                    // the largest languages, day by day: at most trendLanguages x days groups
+                    List<String> keys = languages.subList(0, Math.min(o.trendLanguages(), languages.size())).stream()
+                            .map(Group::key)
+                            .toList();
+                    keys.forEach(k -> byLangDay.put(k, new TreeMap<>()));
+                    spark.sparkContext().setJobDescription("crest report: counts per day of the largest languages");
+                    for (Row r : base.where(col("l").isin(keys.toArray()))
+                            .groupBy("d", "l")
+                            .agg(count(lit(1)).as("n"), sum("u").as("k"))
+                            .collectAsList()) {
+                        byLangDay
+                                .get(r.getString(1))
+                                .put(r.getString(0), new long[] {r.getLong(2), r.isNullAt(3) ? 0 : r.getLong(3)});
+                    }
                 }
             }
             if (o.top() > 0) {
@@ -404,6 +423,7 @@ public final class ReportJob {
         // --- baselines and alerts ---
         List<Alert> alerts = new ArrayList<>();
         days = dayBaselines(days, o, alerts);
+        List<AuditReport.LanguageTrend> trends = languageTrends(byLangDay, days, o, alerts);
         languages = peerBaselines("language", languages, o, alerts);
         List<Group> clusters = new ArrayList<>();
         byCluster.forEach((k, nk) -> clusters.add(group(k, null, nk[1], nk[0], null, false)));
@@ -451,6 +471,7 @@ public final class ReportJob {
                 totals,
                 checks,
                 partitioned ? days : null,
+                partitioned && langCol != null ? trends : null,
                 langCol == null ? null : languages,
                 notListed,
                 langCol == null ? null : clustersOut,
@@ -485,6 +506,50 @@ public final class ReportJob {
         return out;
     }
 
+    /**
+     * Each of the largest languages day by day, each day against the same language's rates on the days in the
+     * baselineDays calendar days before it that have rows of it (the per-day rule, per language): kind language-day.
+     */
+    static List<AuditReport.LanguageTrend> languageTrends(
+            Map<String, Map<String, long[]>> byLangDay, List<Day> days, ReportOptions o, List<Alert> alerts) {
+        List<AuditReport.LanguageTrend> out = new ArrayList<>();
+        Map<String, String> clusters = LanguageClusters.byCode();
+        for (Map.Entry<String, Map<String, long[]>> e : byLangDay.entrySet()) {
+            String lang = e.getKey();
+            List<AuditReport.LanguageDay> cells = new ArrayList<>();
+            long n = 0;
+            long k = 0;
+            for (Day d : days) {
+                long[] nk = e.getValue().getOrDefault(d.dt(), new long[2]);
+                n += nk[0];
+                k += nk[1];
+                LocalDate day = LocalDate.parse(d.dt());
+                LocalDate from = day.minusDays(o.baselineDays());
+                List<Double> peers = new ArrayList<>();
+                for (Day p : days) {
+                    LocalDate pd = LocalDate.parse(p.dt());
+                    long[] pk = e.getValue().getOrDefault(p.dt(), new long[2]);
+                    if (!pd.isBefore(from) && pd.isBefore(day) && pk[0] > 0) {
+                        peers.add((double) pk[1] / pk[0]);
+                    }
+                }
+                Group g = test(
+                        "language-day",
+                        "language " + Text.clip(lang, 40) + " on " + d.dt(),
+                        lang,
+                        d.dt(),
+                        group(d.dt(), null, nk[1], nk[0], null, false),
+                        Baseline.of(peers),
+                        o,
+                        alerts,
+                        "its " + peers.size() + " day(s) with rows in the " + o.baselineDays() + " days before");
+                cells.add(new AuditReport.LanguageDay(d.dt(), g));
+            }
+            out.add(new AuditReport.LanguageTrend(lang, clusterName(clusters, lang), n, k, cells));
+        }
+        return out;
+    }
+
     /** Each group against the other groups with at least MIN_ROWS rows (leave one out), largest group first. */
     static List<Group> peerBaselines(String kind, List<Group> groups, ReportOptions o, List<Alert> alerts) {
         List<Group> out = new ArrayList<>();
@@ -508,6 +573,24 @@ public final class ReportJob {
     }
 
     private static Group test(String kind, Group g, Baseline b, ReportOptions o, List<Alert> alerts, String peers) {
+        return test(
+                kind, g.key().startsWith(kind) ? g.key() : kind + " " + g.key(), g.key(), null, g, b, o, alerts, peers);
+    }
+
+    /**
+     * The alert rule: {@code g} against {@code b}. An alert names {@code subject} in its message and has key
+     * {@code key} (and {@code dt} for a language-day).
+     */
+    private static Group test(
+            String kind,
+            String subject,
+            String key,
+            String dt,
+            Group g,
+            Baseline b,
+            ReportOptions o,
+            List<Alert> alerts,
+            String peers) {
         if (b.peers() < MIN_PEERS || g.rows() == 0) {
             return group(g.key(), g.cluster(), g.unsafe(), g.rows(), b.peers() == 0 ? null : b, false);
         }
@@ -529,7 +612,8 @@ public final class ReportJob {
         if (alert) {
             alerts.add(new Alert(
                     kind,
-                    g.key(),
+                    key,
+                    dt,
                     g.rows(),
                     g.unsafe(),
                     g.rate(),
@@ -543,7 +627,7 @@ public final class ReportJob {
                             java.util.Locale.ROOT,
                             "%s: unsafe rate %.2f%% (%d of %d, 95%% CI %.2f-%.2f%%) is %.1f standard deviations above the "
                                     + "baseline %.2f%% (median of %s; spread %.2f%%)",
-                            g.key().startsWith(kind) ? g.key() : kind + " " + g.key(),
+                            subject,
                             100 * g.rate(),
                             g.unsafe(),
                             g.rows(),

@@ -73,7 +73,9 @@ final class Svg {
                         .append(f(x))
                         .append("\" y=\"")
                         .append(h - bottom + 16)
-                        .append("\" text-anchor=\"middle\"")
+                        .append("\" text-anchor=\"")
+                        .append(n > 1 && i == n - 1 ? "end" : n > 1 && i == 0 ? "start" : "middle")
+                        .append('"')
                         .append(g.alert() ? " style=\"fill:" + RED + "\"" : "")
                         .append('>')
                         .append(html(days.get(i).dt()))
@@ -95,6 +97,140 @@ final class Svg {
                     .append("\" stroke-width=\"1.8\"/>");
         }
         b.append(dots).append("</svg>\n");
+        return b.toString();
+    }
+
+    /**
+     * Small multiples: one panel per language, its unsafe rate per day as a line (gaps where it has no rows), its own
+     * baseline dashed, alert days as red dots. Each panel has its own y scale, written in its corner.
+     */
+    static String smallMultiples(List<AuditReport.LanguageTrend> trends) {
+        int cols = 4;
+        int pw = 240;
+        int ph = 132;
+        int rows = (trends.size() + cols - 1) / cols;
+        int w = cols * pw;
+        int h = Math.max(1, rows) * ph;
+        StringBuilder b = open(w, h, "Unsafe rate per day of the largest languages");
+        for (int i = 0; i < trends.size(); i++) {
+            AuditReport.LanguageTrend t = trends.get(i);
+            int px = (i % cols) * pw;
+            int py = (i / cols) * ph;
+            int left = px + 10;
+            int right = px + pw - 14;
+            int top = py + 26;
+            int bottom = py + ph - 26;
+            double max = 0;
+            for (AuditReport.LanguageDay d : t.days()) {
+                Group g = d.labeled();
+                max = Math.max(max, g.rate() == null ? 0 : g.rate());
+                max = Math.max(max, g.baseline() == null ? 0 : g.baseline());
+            }
+            max = niceMax(max);
+            b.append("<rect x=\"")
+                    .append(left)
+                    .append("\" y=\"")
+                    .append(top)
+                    .append("\" width=\"")
+                    .append(right - left)
+                    .append("\" height=\"")
+                    .append(bottom - top)
+                    .append("\" fill=\"none\" stroke=\"#e6e9ef\"/>");
+            b.append("<text x=\"")
+                    .append(left)
+                    .append("\" y=\"")
+                    .append(py + 16)
+                    .append("\" style=\"font-weight:600\">")
+                    .append(html(Text.clip(t.key(), 18)))
+                    .append("</text><text x=\"")
+                    .append(right)
+                    .append("\" y=\"")
+                    .append(py + 16)
+                    .append("\" text-anchor=\"end\">")
+                    .append(t.unsafe())
+                    .append('/')
+                    .append(t.rows())
+                    .append(" &middot; top ")
+                    .append(HtmlReport.pct(max))
+                    .append("</text>");
+            int n = t.days().size();
+            double step = n <= 1 ? 0 : (double) (right - left) / (n - 1);
+            StringBuilder line = new StringBuilder();
+            StringBuilder base = new StringBuilder();
+            StringBuilder dots = new StringBuilder();
+            boolean gap = true;
+            for (int j = 0; j < n; j++) {
+                AuditReport.LanguageDay d = t.days().get(j);
+                Group g = d.labeled();
+                double x = left + (n <= 1 ? (right - left) / 2.0 : j * step);
+                if (g.rate() == null) {
+                    gap = true;
+                } else {
+                    double y = y(g.rate(), max, top, bottom);
+                    line.append(gap ? " M" : " L").append(f(x)).append(',').append(f(y));
+                    gap = false;
+                    if (g.alert() || n == 1) {
+                        dots.append("<circle cx=\"")
+                                .append(f(x))
+                                .append("\" cy=\"")
+                                .append(f(y))
+                                .append("\" r=\"")
+                                .append(g.alert() ? "3.5" : "2")
+                                .append("\" fill=\"")
+                                .append(g.alert() ? RED : BLUE)
+                                .append("\"><title>")
+                                .append(html(d.dt()))
+                                .append(": ")
+                                .append(HtmlReport.pct(g.rate()))
+                                .append(" (")
+                                .append(g.unsafe())
+                                .append(" of ")
+                                .append(g.rows())
+                                .append(")</title></circle>");
+                    }
+                }
+                if (g.baseline() != null) {
+                    base.append(base.length() == 0 ? "M" : " L")
+                            .append(f(x))
+                            .append(',')
+                            .append(f(y(g.baseline(), max, top, bottom)));
+                }
+            }
+            if (base.length() > 0) {
+                b.append("<path d=\"")
+                        .append(base)
+                        .append("\" fill=\"none\" stroke=\"")
+                        .append(GREY)
+                        .append("\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>");
+            }
+            if (line.length() > 0) {
+                b.append("<path d=\"")
+                        .append(line.toString().trim())
+                        .append("\" fill=\"none\" stroke=\"")
+                        .append(BLUE)
+                        .append("\" stroke-width=\"1.5\"/>");
+            }
+            b.append(dots);
+            if (n > 0) {
+                b.append("<text x=\"")
+                        .append(left)
+                        .append("\" y=\"")
+                        .append(bottom + 14)
+                        .append("\">")
+                        .append(html(t.days().get(0).dt()))
+                        .append("</text>");
+            }
+            if (n > 1) {
+                b.append("<text x=\"")
+                        .append(right)
+                        .append("\" y=\"")
+                        .append(bottom + 14)
+                        .append("\" text-anchor=\"end\">")
+                        .append(html(t.days().get(n - 1).dt()))
+                        .append("</text>");
+            }
+        }
+        b.append("</svg>\n");
         return b.toString();
     }
 

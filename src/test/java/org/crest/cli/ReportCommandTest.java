@@ -183,9 +183,14 @@ class ReportCommandTest {
         for (JsonNode a : Fixtures.json(out.resolve("alerts.json")).get("alerts")) {
             alerts.add(a.get("kind").asText() + " " + a.get("key").asText());
         }
-        assertThat(alerts)
-                .as("alerts")
-                .containsExactlyInAnyOrder("day " + SPIKE_DAY, "language sw", "cluster cluster 7");
+        // and on the spiking day every language but sw (always at 40 %) lies far above its own trailing days
+        List<String> expected = new ArrayList<>(List.of("day " + SPIKE_DAY, "language sw", "cluster cluster 7"));
+        for (String l : LANGS) {
+            if (!l.equals("sw")) {
+                expected.add("language-day " + l);
+            }
+        }
+        assertThat(alerts).as("alerts").containsExactlyInAnyOrderElementsOf(expected);
 
         String html = Files.readString(out.resolve("report.html"));
         org.crest.report.ReportJobTestAccess.assertSelfContained(html);
@@ -197,7 +202,7 @@ class ReportCommandTest {
         assertThat(Files.readString(out.resolve("report.md")))
                 .contains("&lt;script&gt;")
                 .doesNotContain("<script");
-        assertThat(r[1]).contains("3 alert(s)");
+        assertThat(r[1]).contains(expected.size() + " alert(s)");
         try (var files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString()))
                     .as("the report folder")
