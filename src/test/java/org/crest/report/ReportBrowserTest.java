@@ -162,6 +162,7 @@ class ReportBrowserTest {
                     .contains("quarantined\t" + n(quarantined))
                     .contains("unsafe\t" + n(unsafe) + " (")
                     .contains("Per day")
+                    .contains("Per language, per day")
                     .contains(days[0])
                     .contains(days[days.length - 1]);
             JsonNode widths = evaluate(
