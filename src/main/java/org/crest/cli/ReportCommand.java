@@ -93,6 +93,15 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--fail-on-alert", description = "Exit with code 4 when the report raises an alert.")
     boolean failOnAlert;
 
+    @Option(
+            names = "--trend-languages",
+            defaultValue = "8",
+            paramLabel = "N",
+            description = "For outputs partitioned by day (dt=), show per-day rates of the N largest languages, each "
+                    + "against its own trailing days (0 turns the section and its alerts off; at most 50). Default: "
+                    + "${DEFAULT-VALUE}.")
+    int trendLanguages;
+
     @picocli.CommandLine.Mixin
     org.crest.cli.options.SparkOptions sparkOptions;
 
@@ -101,7 +110,8 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ReportOptions o = new ReportOptions(input, output, baselineDays, top, redact, langCol, textCol, alertThreshold);
+        ReportOptions o = new ReportOptions(input, output, baselineDays, top, redact, langCol, textCol, alertThreshold)
+                .withTrendLanguages(trendLanguages);
         // a session that was there before (a notebook's, a test's) is borrowed and left running (SparkSessions)
         SparkSession spark = sparkOptions.start("crest report", o.output(), sparkOptions.conf());
         try {
