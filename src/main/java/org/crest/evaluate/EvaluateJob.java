@@ -62,6 +62,11 @@ public final class EvaluateJob {
                     .orElseThrow();
         }
 
+        /** The same result for the output its staging folder became. */
+        public Result movedTo(String finalOutput) {
+            return new Result(scored.movedTo(finalOutput), modelName, paperModel, threshold, metrics, averages, sweeps);
+        }
+
         public Map<String, ThresholdSweep.Point> best() {
             Map<String, ThresholdSweep.Point> m = new LinkedHashMap<>();
             sweeps.forEach((k, v) -> m.put(k, ThresholdSweep.best(v)));
