@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class SuiteJobTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String MODEL = Fixtures.DEMO.toString();
+    private static final String MODEL = org.crest.model.ModelResolver.DEMO; // the bundled demo model
     private static SparkSession spark;
 
     @BeforeAll
