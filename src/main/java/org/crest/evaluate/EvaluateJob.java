@@ -40,6 +40,7 @@ public final class EvaluateJob {
     public static final String AVERAGES_CSV = "averages.csv";
     public static final String THRESHOLDS_CSV = "thresholds.csv";
     public static final String THRESHOLDS_PNG = "thresholds.png";
+    public static final String THRESHOLDS_SVG = "thresholds.svg";
     public static final String REPORT_MD = "report.md";
 
     private EvaluateJob() {}
@@ -59,6 +60,11 @@ public final class EvaluateJob {
                     .filter(c -> c.level().equals(Metrics.OVERALL))
                     .findFirst()
                     .orElseThrow();
+        }
+
+        /** The same result for the output its staging folder became. */
+        public Result movedTo(String finalOutput) {
+            return new Result(scored.movedTo(finalOutput), modelName, paperModel, threshold, metrics, averages, sweeps);
         }
 
         public Map<String, ThresholdSweep.Point> best() {
@@ -87,7 +93,8 @@ public final class EvaluateJob {
         }
     }
 
-    private static Result evaluate(SparkSession spark, EvalOptions o) {
+    /** One benchmark into {@code o.output()}, with no guard of its own (the caller's: {@link #run}, {@link SuiteJob}). */
+    static Result evaluate(SparkSession spark, EvalOptions o) {
         BenchmarkScoring.Scored s = BenchmarkScoring.run(spark, o, SCORED_DIR, "evaluate");
         spark.sparkContext().setJobDescription("crest evaluate: metrics");
         Dataset<Row> scored = spark.read().parquet(s.scoredDir());
@@ -113,6 +120,10 @@ public final class EvaluateJob {
                 fs,
                 new Path(o.output(), THRESHOLDS_PNG),
                 os -> ThresholdPlot.write(os, sweeps, "Precision / recall / F1 of unsafe vs threshold: " + name));
+        OutputFiles.write(
+                fs,
+                new Path(o.output(), THRESHOLDS_SVG),
+                os -> ThresholdPlot.writeSvg(os, sweeps, "Precision / recall / F1 of unsafe vs threshold: " + name));
         Cell all = r.overall();
         LOG.info(
                 "Evaluated {} rows: F1 {} (P {}, R {}) at threshold {}; report at {}",
@@ -510,7 +521,9 @@ public final class EvaluateJob {
     private static void thresholds(StringBuilder md, Result r) {
         md.append("## Thresholds\n\n![precision, recall and F1 against the threshold](")
                 .append(THRESHOLDS_PNG)
-                .append(")\n\nBest-F1 threshold on the grid 0.00..1.00 (lowest on ties); all points in `")
+                .append(") (also `")
+                .append(THRESHOLDS_SVG)
+                .append("`)\n\nBest-F1 threshold on the grid 0.00..1.00 (lowest on ties); all points in `")
                 .append(THRESHOLDS_CSV)
                 .append("`.\n\n| Scope | threshold | precision | recall | F1 |\n|---|---:|---:|---:|---:|\n");
         r.best().forEach((k, p) -> md.append("| ")

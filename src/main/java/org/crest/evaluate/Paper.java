@@ -133,6 +133,18 @@ public final class Paper {
         return m;
     }
 
+    /** A published figure of another guard model, shown as a reference row (F1 of the unsafe class, %). */
+    public record Reference(String model, String benchmark, double f1, String source) {}
+
+    /** The best published multilingual guard figures (bundled reference-guards.csv, see NOTE.md there). */
+    public static List<Reference> referenceGuards() {
+        List<Reference> out = new ArrayList<>();
+        for (String[] r : csv(resource("reference-guards.csv"), "reference-guards.csv")) {
+            out.add(new Reference(r[0].trim(), r[1].trim(), Double.parseDouble(r[2].trim()), r[3].trim()));
+        }
+        return out;
+    }
+
     /** The preset dataset id of a name in the paper's tables (Aegis-CS2 → aegis_cs2, JBB-Behav → jbb_behav). */
     static String datasetId(String paperName) {
         String n = paperName.trim().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");

@@ -17,7 +17,11 @@ public final class Reports {
             Map.entry("csrt", "CSRT"),
             Map.entry("multijail", "MultiJail"),
             Map.entry("xstest", "XSTest"),
-            Map.entry("simplesafetytests", "SimpleSafetyTests"));
+            Map.entry("simplesafetytests", "SimpleSafetyTests"),
+            Map.entry("rtp_lx", "RTP-LX"),
+            Map.entry("aya_redteaming", "Aya-Redteaming"),
+            Map.entry("polyglotoxicityprompts", "PolygloToxicityPrompts"),
+            Map.entry("indicsafe", "IndicSafe"));
 
     private Reports() {}
 
