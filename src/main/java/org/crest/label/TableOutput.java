@@ -347,7 +347,7 @@ public final class TableOutput {
 
         private Column mine() {
             return day == null
-                    ? col(RUN_ID_COL).equalTo(lit(runId))
+                    ? col(RUN_ID_COL).cast("string").equalTo(lit(runId))
                     : col(DT_COL).equalTo(lit(java.sql.Date.valueOf(day)));
         }
 

@@ -187,6 +187,37 @@ class TableOutputTest {
     }
 
     @Test
+    void aTableThatDoesNotKeepTheRunsRowsFailsTheRun() throws IOException {
+        Path dir = Fixtures.tempDir("tables-lossy-");
+        Path in = dir.resolve("in/a.jsonl");
+        jsonl(in, "a", 6, 2);
+        // a table made beforehand whose crest_run_id is an INT: with Spark's LEGACY store assignment the run id is
+        // silently written as null, so the table does not hold the rows this run wrote as this run's
+        spark.sql(
+                "CREATE TABLE crest_tables.lossy (id STRING, text STRING, crest_extra STRING, crest_score DOUBLE, crest_label STRING, "
+                        + "crest_windows INT, crest_tokens INT, crest_model STRING, crest_run_id INT) USING parquet");
+        String before = spark.conf().get("spark.sql.storeAssignmentPolicy");
+        spark.conf().set("spark.sql.storeAssignmentPolicy", "LEGACY");
+        try {
+            assertThatThrownBy(() -> LabelJob.run(
+                            spark,
+                            Labels.options(in.toString(), dir.resolve("out").toString(), MODEL),
+                            new TableOutput("crest_tables.lossy", null)))
+                    .isInstanceOf(org.crest.ConservationException.class)
+                    .hasMessageContaining("6 unit(s) to label and 2 to quarantine, but the output holds 0 labeled")
+                    .hasMessageContaining("counted in table crest_tables.lossy after the write");
+        } finally {
+            spark.conf().set("spark.sql.storeAssignmentPolicy", before);
+        }
+        assertThat(spark.table("crest_tables.lossy").count())
+                .as("written, but not as this run's")
+                .isEqualTo(6);
+        JsonNode j = Fixtures.json(dir.resolve("out/_crest_summary.json"));
+        assertThat(j.get("status").asText()).startsWith("failed: ");
+        assertThat(j.get("rows_labeled").asLong()).isZero();
+    }
+
+    @Test
     void resumeReplacesAReRunDayAndNeverDuplicatesIt() throws IOException {
         Path dir = Fixtures.tempDir("tables-resume-");
         Path in = dir.resolve("in");
