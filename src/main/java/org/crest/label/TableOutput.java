@@ -380,10 +380,25 @@ public final class TableOutput {
             try {
                 if (!spark.catalog().tableExists(q)) {
                     LOG.info("Creating table {} ({})", q, day == null ? "unpartitioned" : "partitioned by dt");
-                    if (day == null) {
-                        df.writeTo(q).create();
-                    } else {
-                        df.writeTo(q).partitionedBy(col(DT_COL)).create();
+                    try {
+                        if (day == null) {
+                            df.writeTo(q).create();
+                        } else {
+                            df.writeTo(q).partitionedBy(col(DT_COL)).create();
+                        }
+                    } catch (RuntimeException e) {
+                        if (e instanceof org.apache.spark.SparkThrowable t
+                                && "LOCATION_ALREADY_EXISTS".equals(t.getCondition())) {
+                            throw new UsageException(
+                                    "Cannot create " + flag + " " + name + ": its catalog does not "
+                                            + "know the table, but the folder it would get exists ("
+                                            + firstLine(e.getMessage())
+                                            + "); without a metastore, as in embedded runs, Spark's session catalog forgets its "
+                                            + "tables when the JVM ends: configure a persistent catalog (docs/PLATFORMS.md) or "
+                                            + "remove the folder",
+                                    e);
+                        }
+                        throw e;
                     }
                     return;
                 }
