@@ -65,8 +65,12 @@ public final class LabelCommand implements Callable<Integer> {
             names = {"-o", "--output"},
             required = true,
             paramLabel = "PATH",
-            description = "Output folder for Parquet, _quarantine/ and _crest_summary.json.")
+            description = "Output folder for Parquet, _quarantine/ and _crest_summary.json (with --output-table: for "
+                    + "_crest_summary.json, the manifests of --resume, and _quarantine/ without --quarantine-table).")
     String output;
+
+    @Mixin
+    org.crest.cli.options.TableOptions tableOptions;
 
     @Option(
             names = "--text-col",
@@ -195,21 +199,28 @@ public final class LabelCommand implements Callable<Integer> {
             throw new org.crest.UsageException(
                     "Cannot use --dt without --resume: --dt picks dt= partitions of a " + "date-partitioned --input");
         }
+        org.crest.label.TableOutput tables = tables(o);
         if (skipCorruptFiles) {
             spark.conf().put(org.crest.io.InputReader.SKIP_CORRUPT_FILES, "true");
         }
         // an output over the input is refused before Spark starts (the job checks again, with Spark's configuration)
         org.crest.spark.OutputGuard.refuseOverlap(
                 new org.apache.hadoop.conf.Configuration(), o.output(), org.crest.label.LabelJob.reads(o));
+        if (tables != null) {
+            tables.checkPaths(new org.apache.hadoop.conf.Configuration(), LabelJob.reads(o), o.output());
+        }
         // a broken model, or an embedder given as --model, is refused in one line before Spark starts
         org.crest.label.LabelJob.resolveModel(o);
         SparkSession session = spark.start("crest label", o.output(), sparkConf());
         try {
             if (resume) {
-                printResume(ResumableLabel.run(session, o, new ResumableLabel.Options(o.overwrite(), dates)));
+                printResume(ResumableLabel.run(session, o, new ResumableLabel.Options(o.overwrite(), dates, tables)));
+                if (tables != null) {
+                    printTables(tables);
+                }
                 return report(session, o);
             }
-            LabelSummary s = LabelJob.run(session, o);
+            LabelSummary s = LabelJob.run(session, o, tables);
             System.out.printf(
                     "crest label: %d rows in, %d labeled (%d unsafe at threshold %s), %d quarantined %s%n",
                     s.rowsIn(), s.rowsLabeled(), s.unsafe(), s.threshold(), s.rowsQuarantined(), s.quarantineReasons());
@@ -223,7 +234,12 @@ public final class LabelCommand implements Callable<Integer> {
             if (s.languages() != null) {
                 System.out.printf("  languages (crest_lang, und = unsure): %s%n", s.languages());
             }
-            System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), Columns.SUMMARY_FILE);
+            if (tables != null) {
+                printTables(tables);
+                System.out.printf("  summary %s/%s%n", s.output(), Columns.SUMMARY_FILE);
+            } else {
+                System.out.printf("  output %s, summary %s/%s%n", s.output(), s.output(), Columns.SUMMARY_FILE);
+            }
             if (!s.skippedFiles().isEmpty()) {
                 System.out.printf(
                         "  skipped %d corrupt input file(s) as asked, their rows are not counted: see skipped_files "
@@ -234,6 +250,37 @@ public final class LabelCommand implements Callable<Integer> {
         } finally {
             SparkSessions.release(session);
         }
+    }
+
+    /**
+     * --output-table and --quarantine-table, checked: names, and the combinations whose meaning would be unclear (exit
+     * 2 before Spark starts).
+     */
+    private org.crest.label.TableOutput tables(LabelOptions o) {
+        org.crest.label.TableOutput t = tableOptions.tables();
+        if (t == null) {
+            return null;
+        }
+        if (report) {
+            throw new org.crest.UsageException("Cannot use --report with --output-table: the report reads labeled "
+                    + "Parquet in --output, which holds only the summary when rows go to a table; report on a Parquet "
+                    + "output, or query the table");
+        }
+        if (!resume && o.overwrite()) {
+            throw new org.crest.UsageException(
+                    "Cannot use --mode overwrite with --output-table without --resume: a "
+                            + "plain run appends to the table and never replaces it; to replace days use --resume (with --mode "
+                            + "overwrite to relabel every selected day), and give each plain run a new --output for its summary");
+        }
+        return t;
+    }
+
+    private static void printTables(org.crest.label.TableOutput t) {
+        System.out.printf(
+                "  table %s%s (rows carry %s)%n",
+                t.table(),
+                t.quarantineTable() == null ? ", quarantine in --output" : ", quarantine table " + t.quarantineTable(),
+                org.crest.label.TableOutput.RUN_ID_COL);
     }
 
     /** With --report: the audit report of the output just written (org.crest.report), else 0. */

@@ -57,15 +57,28 @@ public final class LabelJob {
      * folder that replaces the output only when complete, so a failed run leaves the previous output as it was.
      */
     public static LabelSummary run(SparkSession spark, LabelOptions o) {
+        return run(spark, o, (TableOutput) null);
+    }
+
+    /**
+     * As {@link #run(SparkSession, LabelOptions)}, with the labeled (and quarantined) rows appended to tables
+     * ({@link TableOutput}, {@code --output-table}) instead of Parquet in {@code o.output()}, which then holds the summary;
+     * null: no tables.
+     */
+    public static LabelSummary run(SparkSession spark, LabelOptions o, TableOutput tables) {
         long t0 = System.nanoTime();
         String startedAt = Instant.now().toString();
         // s3a:// output goes through the S3A committers (docs/S3.md); other outputs are left as they are
         try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output());
                 OutputGuard guard = OutputGuard.claim(spark, "label", o.output(), o.overwrite(), reads(o))) {
+            if (tables != null) {
+                tables.checkLocations(spark, reads(o), o.output());
+            }
+            TableOutput.Bound table = tables == null ? null : tables.bind(spark, guard.runId(), null);
             LabelSummary s;
             try {
                 s = guard.run(() -> ReadFailures.translating(
-                        () -> run(spark, o, guard.writePath(), resolveModel(spark, o), t0, startedAt)));
+                        () -> run(spark, o, guard.writePath(), resolveModel(spark, o), t0, startedAt, table)));
             } catch (ConservationException e) {
                 guard.commit(); // its output and summary stay for inspection
                 throw e;
@@ -83,7 +96,8 @@ public final class LabelJob {
         long t0 = System.nanoTime();
         String startedAt = Instant.now().toString();
         try (S3Committers.Applied s3 = S3Committers.apply(spark, o.output())) {
-            return ReadFailures.translating(() -> run(spark, o, o.output(), resolveModel(spark, o), t0, startedAt));
+            return ReadFailures.translating(
+                    () -> run(spark, o, o.output(), resolveModel(spark, o), t0, startedAt, null));
         }
     }
 
@@ -119,13 +133,24 @@ public final class LabelJob {
      * dt= partition, so the model is resolved and hashed once per run).
      */
     public static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle) {
+        return run(spark, o, bundle, null);
+    }
+
+    /** As {@link #run(SparkSession, LabelOptions, ModelBundle)}, writing the rows into tables when {@code table} is not null. */
+    public static LabelSummary run(SparkSession spark, LabelOptions o, ModelBundle bundle, TableOutput.Bound table) {
         return run(
-                spark, o, o.output(), bundle, System.nanoTime(), Instant.now().toString());
+                spark, o, o.output(), bundle, System.nanoTime(), Instant.now().toString(), table);
     }
 
     /** One run that writes into {@code writeTo} (the output, or its staging folder); the summary names the output. */
     private static LabelSummary run(
-            SparkSession spark, LabelOptions o, String writeTo, ModelBundle bundle, long t0, String startedAt) {
+            SparkSession spark,
+            LabelOptions o,
+            String writeTo,
+            ModelBundle bundle,
+            long t0,
+            String startedAt,
+            TableOutput.Bound table) {
         int unsafeIndex = bundle.unsafeIndex(o.unsafeLabel());
         ScoringSettings settings = new ScoringSettings(
                 o.maxTokens(),
@@ -154,7 +179,7 @@ public final class LabelJob {
                 .flatMap(units, Encoders.row(units.schema()))
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            return score(spark, o, writeTo, bundle, t0, startedAt, settings, out, fs, source, units, unitRows);
+            return score(spark, o, writeTo, bundle, t0, startedAt, settings, out, fs, source, units, unitRows, table);
         } finally {
             unitRows.unpersist();
         }
@@ -172,7 +197,8 @@ public final class LabelJob {
             FileSystem fs,
             Source source,
             Units units,
-            Dataset<Row> unitRows) {
+            Dataset<Row> unitRows,
+            TableOutput.Bound table) {
         int unsafeIndex = settings.unsafeIndex();
         Dataset<Row> good = unitRows.where(
                         col(Columns.ERROR_COL).isNull().and(col(Units.SKIP_COL).isNull()))
@@ -195,8 +221,11 @@ public final class LabelJob {
                 good.schema().fieldIndex(units.textColumn()),
                 metrics);
         spark.sparkContext()
-                .setJobDescription("crest label: score " + source.files().size() + " file(s) with " + bundle.id()
-                        + " and write " + o.output());
+                .setJobDescription(
+                        "crest label: score " + source.files().size() + " file(s) with " + bundle.id() + " and write "
+                                + (table == null
+                                        ? o.output()
+                                        : "table " + table.tables().table()));
         long tl = System.nanoTime();
         Dataset<Row> scored = good.mapPartitions(scorer, Encoders.row(outSchema));
         if (o.detectLanguage()) {
@@ -204,9 +233,13 @@ public final class LabelJob {
                     Columns.LANG_COL,
                     udf(new DetectLanguage(), DataTypes.StringType).apply(scored.col(units.textColumn())));
         }
-        scored.write()
-                .mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
-                .parquet(writeTo);
+        if (table == null) {
+            scored.write()
+                    .mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
+                    .parquet(writeTo);
+        } else {
+            table.writeLabeled(scored);
+        }
         double labelSeconds = (System.nanoTime() - tl) / 1e9;
 
         spark.sparkContext().setJobDescription("crest label: write the quarantine");
@@ -221,13 +254,21 @@ public final class LabelJob {
                     .add(Columns.RECORD_COL, DataTypes.StringType, true);
             rejected = rejected.unionByName(spark.createDataFrame(nonFinite, nfSchema));
         }
-        rejected.write().mode(SaveMode.Overwrite).parquet(qdir);
+        boolean quarantineTable = table != null && table.hasQuarantineTable();
+        if (quarantineTable) {
+            table.writeQuarantine(rejected);
+        } else {
+            rejected.write().mode(SaveMode.Overwrite).parquet(qdir);
+        }
+        // what is counted is read back from where it was written: the Parquet folders, or the tables
+        Dataset<Row> labeledBack = table == null ? spark.read().parquet(writeTo) : table.labeledRows();
+        Dataset<Row> quarantinedBack =
+                quarantineTable ? table.quarantineRows() : spark.read().parquet(qdir);
 
         spark.sparkContext().setJobDescription("crest label: count input and check conservation");
         FileLedger ledger = FileLedger.count(spark, source, unitRows, units.isMessages());
         long rowsIn = units.isMessages() ? ledger.unitsOut() : ledger.recordsIn();
-        Row agg = spark.read()
-                .parquet(writeTo)
+        Row agg = labeledBack
                 .agg(
                         count(lit(1)),
                         sum(when(col(Columns.LABEL_COL).equalTo("unsafe"), 1).otherwise(0)),
@@ -247,8 +288,7 @@ public final class LabelJob {
         }
         Map<String, Long> reasons = new TreeMap<>();
         long quarantined = 0;
-        for (Row r :
-                spark.read().parquet(qdir).groupBy(Columns.ERROR_COL).count().collectAsList()) {
+        for (Row r : quarantinedBack.groupBy(Columns.ERROR_COL).count().collectAsList()) {
             reasons.put(r.getString(0), r.getLong(1));
             quarantined += r.getLong(1);
         }
@@ -256,11 +296,7 @@ public final class LabelJob {
         if (o.detectLanguage()) {
             spark.sparkContext().setJobDescription("crest label: count languages");
             languages = new TreeMap<>();
-            for (Row r : spark.read()
-                    .parquet(writeTo)
-                    .groupBy(Columns.LANG_COL)
-                    .count()
-                    .collectAsList()) {
+            for (Row r : labeledBack.groupBy(Columns.LANG_COL).count().collectAsList()) {
                 languages.put(r.isNullAt(0) ? DetectLanguage.UNDETERMINED : r.getString(0), r.getLong(1));
             }
         }
@@ -323,7 +359,12 @@ public final class LabelJob {
                 .files(perFile)
                 .filesLedger(filesParquet)
                 .build();
-        writeSummary(fs, new Path(out, Columns.SUMMARY_FILE), summary);
+        if (table == null) {
+            writeSummary(fs, new Path(out, Columns.SUMMARY_FILE), summary);
+        } else {
+            OutputFiles.writeJson(
+                    fs, new Path(out, Columns.SUMMARY_FILE), table.tables().annotate(summary, table.runId()));
+        }
         if (!conserved) {
             throw new ConservationException("Cannot finish: "
                     + (problem != null
@@ -331,6 +372,14 @@ public final class LabelJob {
                             : "rows_in = " + rowsIn
                                     + " but rows_labeled + rows_quarantined = " + labeled + " + " + quarantined + " = "
                                     + (labeled + quarantined))
+                    + (table == null
+                            ? ""
+                            : " (counted in table " + table.tables().table()
+                                    + (quarantineTable
+                                            ? " and " + table.tables().quarantineTable()
+                                            : "")
+                                    + " after the write, rows with " + TableOutput.RUN_ID_COL + " = " + table.runId()
+                                    + ")")
                     + "; see " + new Path(o.output(), Columns.SUMMARY_FILE));
         }
         LOG.info(

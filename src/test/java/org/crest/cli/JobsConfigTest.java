@@ -57,7 +57,9 @@ class JobsConfigTest {
 
     @Test
     void databricksJobRunsLabelResumeNightlyAsAJarTask() throws Exception {
-        for (String file : new String[] {"jobs/databricks-job.json", "jobs/databricks-job.gpu.json"}) {
+        for (String file : new String[] {
+            "jobs/databricks-job.json", "jobs/databricks-job.gpu.json", "jobs/databricks-job.table.json"
+        }) {
             JsonNode job = JSON.readTree(Path.of(file).toFile());
             assertThat(job.at("/schedule/quartz_cron_expression").asText())
                     .as(file)
@@ -106,6 +108,11 @@ class JobsConfigTest {
             assertThat(cmd.resume).isTrue();
             assertThat(cmd.dates).containsExactly("yesterday");
             assertThat(cmd.options().model()).startsWith("/Volumes/");
+            if (file.contains("table")) {
+                org.crest.label.TableOutput t = cmd.tableOptions.tables();
+                assertThat(t.table()).endsWith(".crest.chat_labels");
+                assertThat(t.quarantineTable()).endsWith(".crest.chat_quarantine");
+            }
             if (file.contains("gpu")) {
                 assertThat(cmd.options().device()).isEqualTo(org.crest.inference.Device.CUDA);
                 assertThat(cluster.at("/spark_conf/spark.executor.resource.gpu.amount")

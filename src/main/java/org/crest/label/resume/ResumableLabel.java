@@ -33,6 +33,7 @@ import org.crest.label.LabelJob;
 import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
 import org.crest.label.ScoringSettings;
+import org.crest.label.TableOutput;
 import org.crest.label.resume.PartitionManifest.FileEntry;
 import org.crest.spark.JobSupport;
 import org.crest.spark.OutputFiles;
@@ -67,10 +68,16 @@ public final class ResumableLabel {
     /**
      * @param overwrite {@code --mode overwrite}: reprocess every selected partition, committed or not
      * @param dates {@code --dt} values: a day {@code YYYY-MM-DD} or an inclusive range {@code FROM..TO}; empty = all
+     * @param tables {@code --output-table}: each day's rows replace that day in the tables (the manifests and
+     *     summaries stay in the output folder); null: Parquet in the output folder
      */
-    public record Options(boolean overwrite, List<String> dates) {
+    public record Options(boolean overwrite, List<String> dates, TableOutput tables) {
         public Options {
             dates = List.copyOf(dates);
+        }
+
+        public Options(boolean overwrite, List<String> dates) {
+            this(overwrite, dates, null);
         }
     }
 
@@ -97,6 +104,9 @@ public final class ResumableLabel {
     public static ResumeSummary run(SparkSession spark, LabelOptions o, Options r) {
         try (OutputGuard guard =
                 OutputGuard.lock(spark, "label --resume", o.output(), OutputGuard.Input.of("--input", o.inputs()))) {
+            if (r.tables() != null) {
+                r.tables().checkLocations(spark, LabelJob.reads(o), o.output());
+            }
             return guard.run(() -> runLocked(spark, o, r));
         }
     }
@@ -143,6 +153,9 @@ public final class ResumableLabel {
                 unsafeIndex,
                 o.threshold());
         Map<String, String> settings = settings(o, unsafeIndex);
+        if (r.tables() != null) {
+            settings.putAll(r.tables().settings()); // a day labeled into other tables (or folders) is redone
+        }
         String runId = RUN_ID.format(Instant.now()) + "-"
                 + Integer.toHexString(0x100000 + ThreadLocalRandom.current().nextInt(0xf00000));
         Path stagingRoot = new Path(out, STAGING_DIR);
@@ -169,6 +182,7 @@ public final class ResumableLabel {
                 results.add(new ResumeSummary.Partition(
                         dt, ResumeSummary.FAILED, e.getMessage(), 0, 0, 0, 0, 0, null, seconds(tp)));
                 writeSummary(
+                        run,
                         fs,
                         new Path(out, Columns.SUMMARY_FILE),
                         summary(
@@ -209,7 +223,7 @@ public final class ResumableLabel {
                     t0);
         }
         Path summaryFile = new Path(out, Columns.SUMMARY_FILE);
-        writeSummary(fs, summaryFile, s);
+        writeSummary(run, fs, summaryFile, s);
         if (!s.conserved()) {
             throw new ConservationException("Cannot finish: rows_in = " + s.rowsIn() + " but rows_labeled + "
                     + "rows_quarantined = " + s.rowsLabeled() + " + " + s.rowsQuarantined()
@@ -258,6 +272,11 @@ public final class ResumableLabel {
             if (why.isEmpty()) {
                 why.addAll(m.outputProblems(run.fs(), target));
             }
+            if (why.isEmpty() && run.options().tables() != null) {
+                why.addAll(run.options()
+                        .tables()
+                        .problems(run.spark(), dt.substring(3), m.rowsLabeled(), m.rowsQuarantined()));
+            }
             if (why.isEmpty() && !run.options().overwrite()) {
                 LOG.info("{}: committed by run {} from the same input, model and settings; skipped", dt, m.runId());
                 return new ResumeSummary.Partition(
@@ -283,8 +302,12 @@ public final class ResumableLabel {
         LOG.info("{}: labeling {} file(s){}", dt, files.size(), reason == null ? "" : " (" + reason + ")");
 
         Path stage = new Path(run.staging(), dt);
+        TableOutput tables = run.options().tables();
         LabelSummary s = LabelJob.run(
-                run.spark(), run.label().forPartition(List.of(in.toString()), stage.toString()), run.bundle());
+                run.spark(),
+                run.label().forPartition(List.of(in.toString()), stage.toString()),
+                run.bundle(),
+                tables == null ? null : tables.bind(run.spark(), run.runId(), dt.substring(3)));
         List<FileEntry> after = PartitionManifest.listFiles(run.inFs(), in, true);
         if (!after.equals(files)) {
             PartitionManifest probe = manifest(run, dt, in, s, files, List.of());
@@ -614,8 +637,9 @@ public final class ResumableLabel {
                 .build();
     }
 
-    private static void writeSummary(FileSystem fs, Path file, ResumeSummary s) {
-        OutputFiles.writeJson(fs, file, s);
+    private static void writeSummary(Run run, FileSystem fs, Path file, ResumeSummary s) {
+        TableOutput tables = run.options().tables();
+        OutputFiles.writeJson(fs, file, tables == null ? s : tables.annotate(s, null));
     }
 
     static String mode(Options r) {
