@@ -243,7 +243,7 @@ public final class DeviceBenchCommand implements Callable<Integer> {
                         call(env, session, ids[me], mask, new Times());
                     }
                     if (warm.await() == 0) {
-                        System.out.printf(Locale.ROOT, "warm: measuring for %.0f s%n", seconds);
+                        System.out.printf(Locale.ROOT, "warm: measuring for %.1f s%n", seconds);
                         System.out.flush();
                         start[0] = System.nanoTime();
                     }
