@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             org.crest.cli.bench.BenchCommand.class,
             org.crest.cli.bench.MemoryBenchCommand.class,
             org.crest.cli.bench.PrecisionCompareCommand.class,
+            org.crest.cli.bench.DeviceBenchCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ModelConvertCommand.class,
             ModelPullCommand.class,
             ModelListCommand.class,
+            ModelRandomCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ModelCommand implements Runnable {

@@ -75,6 +75,17 @@ public final class ModelConvertCommand implements Callable<Integer> {
                     + "int8 tolerance in docs/MODELS.md). The output stays float32. Default: ${DEFAULT-VALUE}.")
     String precision;
 
+    @Option(
+            names = "--graph",
+            defaultValue = "plain",
+            paramLabel = "plain|fused",
+            description = "plain: standard ONNX operators (runs on any ONNX backend; ONNX Runtime fuses parts of it "
+                    + "itself). fused: ONNX Runtime's com.microsoft operators (EmbedLayerNormalization, Attention, "
+                    + "SkipLayerNormalization, BiasGelu), for ONNX Runtime only; same scores within 1e-4 "
+                    + "(docs/MODELS.md, speed in docs/PERFORMANCE.md). Combines with every --precision. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String graph;
+
     @Option(names = "--overwrite", description = "Replace a model.onnx already in BUNDLE_DIR.")
     boolean overwrite;
 
@@ -91,11 +102,13 @@ public final class ModelConvertCommand implements Callable<Integer> {
             throw new UsageException("Unknown --external-data " + externalData + ", expected auto, always or never");
         }
         CheckpointConverter.Precision p = ModelPullCommand.parsePrecision(precision);
-        CheckpointConverter.Result r = CheckpointConverter.convert(checkpoint, output, t, ext, overwrite, p);
+        CheckpointConverter.Graph gr = ModelPullCommand.parseGraph(graph);
+        CheckpointConverter.Result r = CheckpointConverter.convert(checkpoint, output, t, ext, overwrite, p, gr);
         System.out.printf(
                 Locale.ROOT,
                 "Converted %s (%s; weights %s) to %s in %s: %s, %.1f MB of "
-                        + r.precision().name().toLowerCase(Locale.ROOT) + " weights%s "
+                        + r.precision().name().toLowerCase(Locale.ROOT) + " weights, "
+                        + r.graph().label() + " graph%s "
                         + "in %.1f s%n",
                 checkpoint,
                 r.config(),

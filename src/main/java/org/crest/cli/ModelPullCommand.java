@@ -70,6 +70,15 @@ public final class ModelPullCommand implements Callable<Integer> {
     String precision;
 
     @Option(
+            names = "--graph",
+            defaultValue = "plain",
+            paramLabel = "plain|fused",
+            description =
+                    "plain (standard ONNX operators) or fused (ONNX Runtime's fused operators; a separate bundle, "
+                            + "suffix -fused). See model convert --help. Default: ${DEFAULT-VALUE}.")
+    String graph;
+
+    @Option(
             names = "--force-download",
             description = "Download every file again even when it is cached (each "
                     + "replaces the cached one once it has passed its checks) and convert again: repairs a cached snapshot "
@@ -98,12 +107,21 @@ public final class ModelPullCommand implements Callable<Integer> {
         }
     }
 
+    static CheckpointConverter.Graph parseGraph(String graph) {
+        try {
+            return CheckpointConverter.Graph.valueOf(graph.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("Unknown --graph " + graph + ", expected plain or fused");
+        }
+    }
+
     @Override
     public Integer call() {
         CheckpointConverter.Task t = parseTask(task);
         CheckpointConverter.Precision prec = parsePrecision(precision);
-        HubModels.Pulled p =
-                HubModels.pull(HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t, prec, forceDownload);
+        CheckpointConverter.Graph gr = parseGraph(graph);
+        HubModels.Pulled p = HubModels.pull(
+                HubClient.fromEnvironment(cacheDir), HubClient.Repo.parse(repo), t, prec, gr, forceDownload);
         System.err.printf(
                 Locale.ROOT,
                 "%s: snapshot %s, %s bundle %s (%s)%n",

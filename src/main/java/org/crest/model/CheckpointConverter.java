@@ -77,6 +77,21 @@ public final class CheckpointConverter {
         }
     }
 
+    /**
+     * Operators of the graph: standard ONNX only (plain, any ONNX backend), or ONNX Runtime's fused
+     * {@code com.microsoft} operators (EmbedLayerNormalization, Attention, SkipLayerNormalization, BiasGelu;
+     * {@link FusedLayers}), which need ONNX Runtime.
+     */
+    public enum Graph {
+        PLAIN,
+        FUSED;
+
+        /** The name in crest-manifest.json and on the command line. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** What a conversion did. */
     public record Result(
             Path bundle,
@@ -88,7 +103,8 @@ public final class CheckpointConverter {
             long weightBytes,
             boolean externalData,
             long millis,
-            Precision precision) {}
+            Precision precision,
+            Graph graph) {}
 
     private CheckpointConverter() {}
 
@@ -112,6 +128,18 @@ public final class CheckpointConverter {
             ExternalData externalData,
             boolean overwrite,
             Precision precision) {
+        return convert(checkpointDir, outDir, task, externalData, overwrite, precision, Graph.PLAIN);
+    }
+
+    /** As {@link #convert(Path, Path, Task, ExternalData, boolean, Precision)}, with the given kind of graph. */
+    public static Result convert(
+            Path checkpointDir,
+            Path outDir,
+            Task task,
+            ExternalData externalData,
+            boolean overwrite,
+            Precision precision,
+            Graph graph) {
         long t0 = System.nanoTime();
         try (Checkpoint ckpt = Checkpoint.open(checkpointDir)) {
             XlmRobertaConfig cfg = XlmRobertaConfig.from(ckpt.config(), checkpointDir.toString());
@@ -129,11 +157,12 @@ public final class CheckpointConverter {
             prepareOutput(outDir, overwrite);
             String arch = t == Task.CLASSIFICATION ? "XLMRobertaForSequenceClassification" : "XLMRobertaModel";
             LOG.info(
-                    "Converting {} ({}) to {} in {}{} in {}",
+                    "Converting {} ({}) to {} in {} ({} graph){} in {}",
                     checkpointDir,
                     cfg,
                     arch,
                     precision.onnxName,
+                    graph.label(),
                     external ? " with external data" : "",
                     outDir);
 
@@ -151,7 +180,8 @@ public final class CheckpointConverter {
                             cfg,
                             t.graphTask(),
                             external ? new OnnxGraph.ExternalData(dataOut, EXTERNAL_DATA_FILE) : null,
-                            precision);
+                            precision,
+                            graph);
                 }
                 OnnxMl.ModelProto.Builder proto = OnnxMl.ModelProto.newBuilder()
                         .setIrVersion(XlmRobertaOnnx.IR_VERSION)
@@ -163,8 +193,9 @@ public final class CheckpointConverter {
                                 .setDomain("")
                                 .setVersion(XlmRobertaOnnx.OPSET))
                         .setGraph(built.graph());
-                if (precision == Precision.INT8) {
-                    // DynamicQuantizeMatMul is an ONNX Runtime operator (com.microsoft domain, version 1)
+                if (precision == Precision.INT8 || graph == Graph.FUSED) {
+                    // DynamicQuantizeMatMul and the fused operators are ONNX Runtime's (com.microsoft domain, version
+                    // 1)
                     proto.addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder()
                             .setDomain(OnnxGraph.MS_DOMAIN)
                             .setVersion(1));
@@ -204,7 +235,17 @@ public final class CheckpointConverter {
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             Result r = new Result(
-                    outDir, t, arch, cfg, ckpt.dtypes(), unused, built.initializerBytes(), external, ms, precision);
+                    outDir,
+                    t,
+                    arch,
+                    cfg,
+                    ckpt.dtypes(),
+                    unused,
+                    built.initializerBytes(),
+                    external,
+                    ms,
+                    precision,
+                    graph);
             writeManifest(ckpt, r);
             return r;
         } catch (IOException e) {
@@ -330,6 +371,7 @@ public final class CheckpointConverter {
         onnx.put("opset", XlmRobertaOnnx.OPSET);
         onnx.put("ir_version", XlmRobertaOnnx.IR_VERSION);
         onnx.put("precision", r.precision().onnxName);
+        onnx.put("graph", r.graph().label());
         onnx.put("output", r.task().graphTask().output);
         onnx.put("external_data", r.externalData());
         onnx.put("weight_bytes", r.weightBytes());

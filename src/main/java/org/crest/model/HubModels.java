@@ -65,6 +65,17 @@ public final class HubModels {
             CheckpointConverter.Task task,
             CheckpointConverter.Precision precision,
             boolean force) {
+        return pull(hub, repo, task, precision, CheckpointConverter.Graph.PLAIN, force);
+    }
+
+    /** As {@link #pull(HubClient, HubClient.Repo, CheckpointConverter.Task, CheckpointConverter.Precision, boolean)}, converted to the given kind of graph (a bundle of its own, suffix -fused). */
+    public static Pulled pull(
+            HubClient hub,
+            HubClient.Repo repo,
+            CheckpointConverter.Task task,
+            CheckpointConverter.Precision precision,
+            CheckpointConverter.Graph graph,
+            boolean force) {
         int before = hub.requests();
         Path config = checked(hub, repo, hub.file(repo, Checkpoint.CONFIG, force), Checkpoint.CONFIG);
         HubClient.Repo pinned = hub.pinned(repo); // the commit main resolved to, so every file is of the same commit
@@ -76,7 +87,7 @@ public final class HubModels {
             throw invalidCache(repo, snapshot, problems);
         }
         CheckpointConverter.Task t = task != null ? task : autoTask(config);
-        Path bundle = bundleDir(hub, pinned, t, precision);
+        Path bundle = bundleDir(hub, pinned, t, precision, graph);
         boolean converted = false;
         // the manifest is written last: without it the bundle is missing or half-written
         if (force || !Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
@@ -87,7 +98,7 @@ public final class HubModels {
                 if (force || !Files.isRegularFile(bundle.resolve(CheckpointConverter.MANIFEST))) {
                     LOG.info("Converting {} ({}) to {}", repo, t.name().toLowerCase(Locale.ROOT), bundle);
                     CheckpointConverter.convert(
-                            snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true, precision);
+                            snapshot, bundle, t, CheckpointConverter.ExternalData.AUTO, true, precision, graph);
                     converted = true;
                 }
             } catch (IOException e) {
@@ -176,10 +187,21 @@ public final class HubModels {
             HubClient.Repo pinned,
             CheckpointConverter.Task task,
             CheckpointConverter.Precision precision) {
+        return bundleDir(hub, pinned, task, precision, CheckpointConverter.Graph.PLAIN);
+    }
+
+    /** As {@link #bundleDir(HubClient, HubClient.Repo, CheckpointConverter.Task, CheckpointConverter.Precision)}, with a -fused suffix for a fused graph. */
+    public static Path bundleDir(
+            HubClient hub,
+            HubClient.Repo pinned,
+            CheckpointConverter.Task task,
+            CheckpointConverter.Precision precision,
+            CheckpointConverter.Graph graph) {
         String leaf = task.name().toLowerCase(Locale.ROOT)
                 + (precision == CheckpointConverter.Precision.FP32
                         ? ""
-                        : "-" + precision.name().toLowerCase(Locale.ROOT));
+                        : "-" + precision.name().toLowerCase(Locale.ROOT))
+                + (graph == CheckpointConverter.Graph.PLAIN ? "" : "-" + graph.label());
         return hub.cacheRoot()
                 .resolve("crest")
                 .resolve(pinned.id().replace("/", "--"))

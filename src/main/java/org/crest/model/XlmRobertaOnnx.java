@@ -49,20 +49,24 @@ final class XlmRobertaOnnx {
         }
     }
 
-    private final Checkpoint ckpt;
-    private final XlmRobertaConfig cfg;
-    private final String prefix;
-    private final OnnxGraph g;
-    private final Set<String> used = new LinkedHashSet<>();
+    final Checkpoint ckpt;
+    final XlmRobertaConfig cfg;
+    final String prefix;
+    final OnnxGraph g;
+    final Set<String> used = new LinkedHashSet<>();
     /** Quantize the encoder's Linear weights to int8 (dynamic quantization of their inputs at run time). */
-    private final boolean int8;
+    final boolean int8;
+    /** Emit ONNX Runtime's fused com.microsoft operators ({@link FusedLayers}) instead of standard ONNX ones. */
+    private final boolean fused;
 
-    private XlmRobertaOnnx(Checkpoint ckpt, XlmRobertaConfig cfg, String prefix, OnnxGraph g, boolean int8) {
+    private XlmRobertaOnnx(
+            Checkpoint ckpt, XlmRobertaConfig cfg, String prefix, OnnxGraph g, boolean int8, boolean fused) {
         this.ckpt = ckpt;
         this.cfg = cfg;
         this.prefix = prefix;
         this.g = g;
         this.int8 = int8;
+        this.fused = fused;
     }
 
     /** The encoder's key prefix: "roberta." (ForSequenceClassification, ForMaskedLM) or "" (a bare XLMRobertaModel). */
@@ -101,12 +105,28 @@ final class XlmRobertaOnnx {
             Task task,
             OnnxGraph.ExternalData external,
             CheckpointConverter.Precision precision) {
+        return build(ckpt, cfg, task, external, precision, CheckpointConverter.Graph.PLAIN);
+    }
+
+    static Built build(
+            Checkpoint ckpt,
+            XlmRobertaConfig cfg,
+            Task task,
+            OnnxGraph.ExternalData external,
+            CheckpointConverter.Precision precision,
+            CheckpointConverter.Graph graph) {
         String prefix = encoderPrefix(ckpt);
         OnnxGraph g = new OnnxGraph(
                 task == Task.CLASSIFICATION ? "XLMRobertaForSequenceClassification" : "XLMRobertaModel",
                 external,
                 precision == CheckpointConverter.Precision.FP16);
-        XlmRobertaOnnx b = new XlmRobertaOnnx(ckpt, cfg, prefix, g, precision == CheckpointConverter.Precision.INT8);
+        XlmRobertaOnnx b = new XlmRobertaOnnx(
+                ckpt,
+                cfg,
+                prefix,
+                g,
+                precision == CheckpointConverter.Precision.INT8,
+                graph == CheckpointConverter.Graph.FUSED);
         if (task == Task.CLASSIFICATION && !ckpt.has("classifier.out_proj.weight")) {
             throw new ModelException("Cannot convert " + ckpt.dir() + " for classification: the checkpoint has no "
                     + "classifier.out_proj.weight (not an XLMRobertaForSequenceClassification checkpoint?); use "
@@ -121,10 +141,20 @@ final class XlmRobertaOnnx {
         proto.addInput(OnnxGraph.valueInfo("input_ids", TensorProto.DataType.INT64_VALUE, BATCH, SEQUENCE));
         proto.addInput(OnnxGraph.valueInfo("attention_mask", TensorProto.DataType.INT64_VALUE, BATCH, SEQUENCE));
 
-        String x = embeddings("input_ids");
-        String additiveMask = additiveMask("attention_mask");
-        for (int i = 0; i < cfg.numHiddenLayers(); i++) {
-            x = layer(i, x, additiveMask);
+        String x;
+        if (fused) {
+            FusedLayers f = new FusedLayers(this);
+            String[] embedded = f.embeddings("input_ids", "attention_mask");
+            x = embedded[0];
+            for (int i = 0; i < cfg.numHiddenLayers(); i++) {
+                x = f.layer(i, x, embedded[1]);
+            }
+        } else {
+            x = embeddings("input_ids");
+            String additiveMask = additiveMask("attention_mask");
+            for (int i = 0; i < cfg.numHiddenLayers(); i++) {
+                x = layer(i, x, additiveMask);
+            }
         }
         if (task == Task.EMBEDDING) {
             output(task.output, x);
@@ -161,19 +191,7 @@ final class XlmRobertaOnnx {
         shape(e + "word_embeddings.weight", cfg.vocabSize(), cfg.hiddenSize());
         shape(e + "position_embeddings.weight", cfg.maxPositionEmbeddings(), cfg.hiddenSize());
         String word = g.op("Gather", "embeddings.word", List.of(weight(e + "word_embeddings.weight"), ids));
-        // positions: cumsum(ids != pad) * (ids != pad) + pad, as transformers' create_position_ids_from_input_ids
-        String pad = g.int64Init("pad_token_id", new long[0], cfg.padTokenId());
-        String isPad = g.op("Equal", "embeddings.is_pad", List.of(ids, pad));
-        String notPad = g.op(
-                "Cast",
-                "embeddings.not_pad",
-                List.of(g.op("Not", "embeddings.not_pad_bool", List.of(isPad))),
-                attr("to", TensorProto.DataType.INT64_VALUE));
-        String cum = g.op("CumSum", "embeddings.cumsum", List.of(notPad, g.int64Init("axis1", new long[0], 1)));
-        String positions = g.op(
-                "Add",
-                "embeddings.position_ids",
-                List.of(g.op("Mul", "embeddings.cumsum_masked", List.of(cum, notPad)), pad));
+        String positions = positionIds(ids);
         String pos =
                 g.op("Gather", "embeddings.position", List.of(weight(e + "position_embeddings.weight"), positions));
         String sum = word;
@@ -187,6 +205,25 @@ final class XlmRobertaOnnx {
         }
         sum = g.op("Add", "embeddings.sum", List.of(sum, pos));
         return layerNorm(e + "LayerNorm", sum);
+    }
+
+    /**
+     * int64 position ids from input_ids: cumsum(ids != pad) * (ids != pad) + pad, as transformers'
+     * create_position_ids_from_input_ids (the first real token has position pad + 1, padding keeps pad).
+     */
+    String positionIds(String ids) {
+        String pad = g.int64Init("pad_token_id", new long[0], cfg.padTokenId());
+        String isPad = g.op("Equal", "embeddings.is_pad", List.of(ids, pad));
+        String notPad = g.op(
+                "Cast",
+                "embeddings.not_pad",
+                List.of(g.op("Not", "embeddings.not_pad_bool", List.of(isPad))),
+                attr("to", TensorProto.DataType.INT64_VALUE));
+        String cum = g.op("CumSum", "embeddings.cumsum", List.of(notPad, g.int64Init("axis1", new long[0], 1)));
+        return g.op(
+                "Add",
+                "embeddings.position_ids",
+                List.of(g.op("Mul", "embeddings.cumsum_masked", List.of(cum, notPad)), pad));
     }
 
     private String additiveMask(String mask) {
@@ -312,7 +349,7 @@ final class XlmRobertaOnnx {
      * the float32 bias is added. The standard-ONNX form (DynamicQuantizeLinear + MatMulInteger + Cast + Mul + Add)
      * gives the same scores and ran 0.94× as fast in one interleaved run (docs/PERFORMANCE.md).
      */
-    private String int8Linear(String name, String x, float[] w, int rows, int cols) {
+    String int8Linear(String name, String x, float[] w, int rows, int cols) {
         QuantizedWeight q = quantizePerRow(w, rows, cols);
         String wq = g.int8Init(name + ".weight.T.int8", new long[] {cols, rows}, q.values());
         String scale = g.floatInit(name + ".weight.scale", new long[] {rows}, q.scales());
@@ -359,13 +396,13 @@ final class XlmRobertaOnnx {
     }
 
     /** A checkpoint tensor as an initializer of the same name and shape. */
-    private String weight(String name) {
+    String weight(String name) {
         Safetensors.Tensor t = ckpt.tensor(name);
         used.add(name);
         return g.floatInit(name, t.shape(), ckpt.float32Bytes(name));
     }
 
-    private float[] floats(String name) {
+    float[] floats(String name) {
         used.add(name);
         byte[] b = ckpt.float32Bytes(name);
         float[] out = new float[b.length / 4];
@@ -374,7 +411,7 @@ final class XlmRobertaOnnx {
     }
 
     /** Checks a tensor's shape against what config.json implies; -1 accepts any size. */
-    private long[] shape(String name, long... expected) {
+    long[] shape(String name, long... expected) {
         if (!ckpt.has(name)) {
             throw new ModelException("Cannot convert " + ckpt.dir() + ": the checkpoint has no tensor " + name
                     + " (config.json: " + cfg + ")");
