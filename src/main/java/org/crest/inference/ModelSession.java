@@ -327,6 +327,11 @@ public final class ModelSession implements AutoCloseable {
         return tokenizer.encode(text, false, false).getIds();
     }
 
+    /** {@link #tokenize} through DJL's {@code Encoding}: the reference the bench compares the pipeline with. */
+    public long[] tokenizeWithEncoding(String text) {
+        return tokenizer.encode(text, false, false).getIds();
+    }
+
     /**
      * Runs one padded batch. {@code ids} and {@code mask} are row-major [batch, seq]. Returns the
      * output flattened row-major: [batch, labels] for a classifier, [batch, seq, hidden] for an encoder.

@@ -87,6 +87,28 @@ public final class BenchCommand implements Callable<Integer> {
                             + "print its speed ratio and |ΔP(unsafe)| per window (crest bench-precision does the same in more detail).")
     String candidate;
 
+    @Option(
+            names = "--pipeline-model",
+            paramLabel = "BUNDLE",
+            description = "Also measure the pipeline without the model: the label job with this near-null bundle "
+                    + "(e.g. 1 layer, hidden 8, the real vocabulary) against the raw DJL tokenizer on the same texts "
+                    + "with as many threads as the job has cores, and print their ratio.")
+    String pipelineModel;
+
+    @Option(
+            names = "--pipeline-rows",
+            defaultValue = "20000",
+            paramLabel = "N",
+            description = "Texts of the --pipeline-model run. Default: ${DEFAULT-VALUE}.")
+    int pipelineRows;
+
+    @Option(
+            names = "--pipeline-input",
+            paramLabel = "FILE",
+            description = "JSON Lines whose \"text\" fields the --pipeline-model run uses (its first --pipeline-rows "
+                    + "lines). Default: short synthetic chat messages (3-32 words).")
+    Path pipelineInput;
+
     @Mixin
     ModelOptions model;
 
@@ -102,6 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchArgs.atLeast("--rows", rows, 1);
         BenchArgs.atLeast("--threads", threads, 0);
         BenchArgs.atLeast("--partitions", partitions, 0);
+        BenchArgs.atLeast("--pipeline-rows", pipelineRows, 1);
         BenchArgs.atLeast("--batch-tokens", batch.batchTokens(), 1);
         BenchArgs.atLeast("--max-batch-size", batch.maxBatchSize(), 1);
         BenchArgs.atLeast("--chunk-rows", batch.chunkRows(), 1);
@@ -128,15 +151,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private int run(ModelBundle bundle, Path dir, int cores, int parts) throws IOException {
+    private int run(ModelBundle bundle, Path dir, int cores, int parts) throws Exception {
         String master = spark.master("local[2]");
         BatchOptions batch = scoring.batch();
         List<String> texts = SyntheticChats.messages(rows, seed);
         Path input = dir.resolve("chats.jsonl");
         writeJsonl(input, texts);
+        ModelBundle pipelineBundle = pipelineModel == null ? null : ModelResolver.resolve(pipelineModel);
+        List<String> pipelineTexts = pipelineBundle == null ? null : pipelineTexts();
+        String loadStart = PipelineBench.loadAverage();
         System.out.printf(
-                "crest bench: %d synthetic messages, model %s, master %s, %d plain-loop thread(s), %d partitions%n",
-                rows, bundle.id(), master, cores, parts);
+                "crest bench: %d synthetic messages, model %s, master %s, %d plain-loop thread(s), %d partitions; "
+                        + "load average %s%n",
+                rows, bundle.id(), master, cores, parts, loadStart);
 
         // (a) and (b): one session with all cores, outside Spark, on pre-tokenized windows
         Windowing windowing = new Windowing(batch.maxTokens(), scoring.windowStride(), bundle.bosId(), bundle.eosId());
@@ -170,6 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
         spark.conf().forEach(builder::config);
         SparkSession session = builder.getOrCreate();
         LabelSummary job;
+        Map<String, Object> pipeline = null;
         try {
             Path warm = dir.resolve("warm.jsonl");
             writeJsonl(warm, texts.subList(0, Math.min(32, texts.size())));
@@ -177,6 +205,15 @@ public final class BenchCommand implements Callable<Integer> {
                     session, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
             job = LabelJob.run(
                     session, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+            if (pipelineBundle != null) {
+                pipeline = PipelineBench.run(
+                        session,
+                        pipelineBundle,
+                        pipelineTexts,
+                        cores,
+                        dir,
+                        (in, out) -> options(in, out, pipelineBundle.dir().toString(), parts));
+            }
         } finally {
             session.stop();
         }
@@ -209,9 +246,10 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(
                 "windows %d, real tokens %d, job label pass %.1f s (Spark read, validate, score, write)%n",
                 windows.size(), ceiling.real, job.labelSeconds());
+        String loadEnd = PipelineBench.loadAverage();
         System.out.printf(
-                "peak RSS of this JVM (driver and local executors): %s; heap max %d MB%n",
-                peakRss(), Runtime.getRuntime().maxMemory() >> 20);
+                "peak RSS of this JVM (driver and local executors): %s; heap max %d MB; load average %s -> %s%n",
+                peakRss(), Runtime.getRuntime().maxMemory() >> 20, loadStart, loadEnd);
         if (report != null) {
             Map<String, Object> figures = new java.util.LinkedHashMap<>(Map.of(
                     "model",
@@ -244,6 +282,13 @@ public final class BenchCommand implements Callable<Integer> {
                             (double) naive.real / naive.computed),
                     "ratios",
                     Map.of("job_vs_plain", vsCeiling, "job_vs_naive", vsNaive)));
+            figures.put("padding", job.paddingEfficiency());
+            figures.put("peak_rss_mb", peakRssMb());
+            figures.put("load_average_start", loadStart);
+            figures.put("load_average_end", loadEnd);
+            if (pipeline != null) {
+                figures.put("pipeline", pipeline);
+            }
             if (candidateFigures != null) {
                 figures.put("candidate", candidateFigures);
             }
@@ -351,17 +396,57 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** VmHWM from /proc/self/status (Linux), or "n/a". */
     static String peakRss() {
+        long mb = peakRssMb();
+        return mb < 0 ? "n/a" : mb + " MB";
+    }
+
+    /** VmHWM from /proc/self/status in MB (Linux), or -1. */
+    static long peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
-                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return (kb >> 10) + " MB";
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
                 }
             }
         } catch (IOException | NumberFormatException e) {
             // not Linux
         }
-        return "n/a";
+        return -1;
+    }
+
+    /** The --pipeline-model run's texts: the first --pipeline-rows "text" fields of --pipeline-input, or short synthetic ones. */
+    private List<String> pipelineTexts() throws IOException {
+        if (pipelineInput == null) {
+            return SyntheticChats.shortMessages(pipelineRows, seed);
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> out = new ArrayList<>();
+        int line = 0;
+        for (String l : Files.readAllLines(pipelineInput, StandardCharsets.UTF_8)) {
+            line++;
+            if (out.size() >= pipelineRows) {
+                break;
+            }
+            if (l.isBlank()) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode text;
+            try {
+                text = json.readTree(l).get("text");
+            } catch (IOException e) {
+                throw new UsageException("Cannot use --pipeline-input " + pipelineInput + ": line " + line
+                        + " is not a JSON object (" + e.getMessage().split("\n")[0] + ")");
+            }
+            if (text == null || !text.isTextual() || text.asText().isBlank()) {
+                continue; // label would quarantine it: the comparison uses texts both sides tokenize
+            }
+            out.add(text.asText());
+        }
+        if (out.isEmpty()) {
+            throw new UsageException(
+                    "Cannot use --pipeline-input " + pipelineInput + ": no line has a non-blank \"text\"");
+        }
+        return out;
     }
 
     static int coresOf(String master) {
@@ -373,7 +458,7 @@ public final class BenchCommand implements Callable<Integer> {
         return master.equals("local[*]") ? Runtime.getRuntime().availableProcessors() : 1;
     }
 
-    private static void writeJsonl(Path p, List<String> texts) {
+    static void writeJsonl(Path p, List<String> texts) {
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
             for (int i = 0; i < texts.size(); i++) {
