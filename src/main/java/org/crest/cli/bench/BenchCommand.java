@@ -198,13 +198,20 @@ public final class BenchCommand implements Callable<Integer> {
         SparkSession session = builder.getOrCreate();
         LabelSummary job;
         Map<String, Object> pipeline = null;
+        Map<String, Object> jobStages;
         try {
             Path warm = dir.resolve("warm.jsonl");
             writeJsonl(warm, texts.subList(0, Math.min(32, texts.size())));
             LabelJob.run(
                     session, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
-            job = LabelJob.run(
-                    session, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+            StageCpu stages = StageCpu.listen(session);
+            try {
+                job = LabelJob.run(
+                        session, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+            } finally {
+                stages.stop(session);
+            }
+            jobStages = stages.print("label job", rows);
             if (pipelineBundle != null) {
                 pipeline = PipelineBench.run(
                         session,
@@ -283,6 +290,7 @@ public final class BenchCommand implements Callable<Integer> {
                     "ratios",
                     Map.of("job_vs_plain", vsCeiling, "job_vs_naive", vsNaive)));
             figures.put("padding", job.paddingEfficiency());
+            figures.put("job_stage_cpu_us_per_row", jobStages);
             figures.put("peak_rss_mb", peakRssMb());
             figures.put("load_average_start", loadStart);
             figures.put("load_average_end", loadEnd);

@@ -87,7 +87,13 @@ final class PipelineBench {
         }
         LabelJob.run(spark, options.apply(warm, dir.resolve("pipeline-warm-out")));
         long cpu = processCpuNanos();
-        LabelSummary job = LabelJob.run(spark, options.apply(input, dir.resolve("pipeline-out")));
+        StageCpu stages = StageCpu.listen(spark);
+        LabelSummary job;
+        try {
+            job = LabelJob.run(spark, options.apply(input, dir.resolve("pipeline-out")));
+        } finally {
+            stages.stop(spark);
+        }
         double jobCpu = (processCpuNanos() - cpu) / 1e9;
         String loadAfter = loadAverage();
         int n = texts.size();
@@ -116,6 +122,7 @@ final class PipelineBench {
                 job.labelSeconds(),
                 jobCpu * 1e6 / n,
                 ratio);
+        Map<String, Object> stageCpu = stages.print("label job, near-null model", n);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", bundle.id());
         m.put("rows", n);
@@ -128,6 +135,7 @@ final class PipelineBench {
         m.put("job_label_seconds", job.labelSeconds());
         m.put("job_cpu_us_per_row_whole_run", jobCpu * 1e6 / n);
         m.put("ratio_vs_raw_tokenizer", ratio);
+        m.put("job_stage_cpu_us_per_row", stageCpu);
         m.put("load_average_before", loadBefore);
         m.put("load_average_after", loadAfter);
         return m;
