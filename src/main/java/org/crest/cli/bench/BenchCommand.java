@@ -72,7 +72,9 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--partitions",
             defaultValue = "0",
             paramLabel = "N",
-            description = "Partitions the job scores in. Default 0: 4 × the plain-loop threads.")
+            description =
+                    "Partitions the job scores in: the input is written as this many files of consecutive rows, "
+                            + "which the job reads in parallel and scores without a shuffle. Default 0: 4 × the plain-loop threads.")
     int partitions;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to this file.")
@@ -155,8 +157,7 @@ public final class BenchCommand implements Callable<Integer> {
         String master = spark.master("local[2]");
         BatchOptions batch = scoring.batch();
         List<String> texts = SyntheticChats.messages(rows, seed);
-        Path input = dir.resolve("chats.jsonl");
-        writeJsonl(input, texts);
+        List<Path> input = writeJsonlParts(dir.resolve("chats"), texts, parts);
         ModelBundle pipelineBundle = pipelineModel == null ? null : ModelResolver.resolve(pipelineModel);
         List<String> pipelineTexts = pipelineBundle == null ? null : pipelineTexts();
         String loadStart = PipelineBench.loadAverage();
@@ -203,11 +204,12 @@ public final class BenchCommand implements Callable<Integer> {
             Path warm = dir.resolve("warm.jsonl");
             writeJsonl(warm, texts.subList(0, Math.min(32, texts.size())));
             LabelJob.run(
-                    session, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
+                    session,
+                    options(List.of(warm), dir.resolve("warm-out"), bundle.dir().toString()));
             StageCpu stages = StageCpu.listen(session);
             try {
                 job = LabelJob.run(
-                        session, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+                        session, options(input, dir.resolve("out"), bundle.dir().toString()));
             } finally {
                 stages.stop(session);
             }
@@ -219,7 +221,8 @@ public final class BenchCommand implements Callable<Integer> {
                         pipelineTexts,
                         cores,
                         dir,
-                        (in, out) -> options(in, out, pipelineBundle.dir().toString(), parts));
+                        parts,
+                        (in, out) -> options(in, out, pipelineBundle.dir().toString()));
             }
         } finally {
             session.stop();
@@ -305,13 +308,16 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LabelOptions options(Path in, Path out, String bundleDir, int parts) {
+    /**
+     * Label options over the given input files, scored in the input's partitions (one per file): the job reads its
+     * files in parallel and scores them without a shuffle, as label does with an input of many files.
+     */
+    private LabelOptions options(List<Path> in, Path out, String bundleDir) {
         return scoring.applyTo(model.applyTo(LabelOptions.builder()))
                 .model(bundleDir)
-                .inputs(List.of(in.toString()))
+                .inputs(in.stream().map(Path::toString).toList())
                 .format(InputFormat.JSON)
                 .output(out.toString())
-                .repartition(parts)
                 .build();
     }
 
@@ -464,6 +470,25 @@ public final class BenchCommand implements Callable<Integer> {
             return Integer.parseInt(m.group(1));
         }
         return master.equals("local[*]") ? Runtime.getRuntime().availableProcessors() : 1;
+    }
+
+    /** The texts as {@code parts} JSON Lines files of consecutive rows (ids s0, s1, ... in order) in {@code folder}. */
+    static List<Path> writeJsonlParts(Path folder, List<String> texts, int parts) throws IOException {
+        Files.createDirectories(folder);
+        List<Path> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        int n = texts.size();
+        for (int k = 0; k < Math.min(parts, n); k++) {
+            Path p = folder.resolve(String.format("part-%05d.jsonl", k));
+            try (BufferedWriter w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
+                for (int i = (int) ((long) k * n / parts); i < (int) ((long) (k + 1) * n / parts); i++) {
+                    w.write(json.writeValueAsString(Map.of("id", "s" + i, "text", texts.get(i))));
+                    w.newLine();
+                }
+            }
+            out.add(p);
+        }
+        return out;
     }
 
     static void writeJsonl(Path p, List<String> texts) {

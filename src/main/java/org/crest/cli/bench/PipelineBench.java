@@ -69,10 +69,10 @@ final class PipelineBench {
             List<String> texts,
             int cores,
             Path dir,
-            BiFunction<Path, Path, LabelOptions> options)
+            int parts,
+            BiFunction<List<Path>, Path, LabelOptions> options)
             throws Exception {
-        Path input = dir.resolve("pipeline.jsonl");
-        BenchCommand.writeJsonl(input, texts);
+        List<Path> input = BenchCommand.writeJsonlParts(dir.resolve("pipeline"), texts, parts);
         Path warm = dir.resolve("pipeline-warm.jsonl");
         BenchCommand.writeJsonl(warm, texts.subList(0, Math.min(256, texts.size())));
         String loadBefore = loadAverage();
@@ -85,7 +85,7 @@ final class PipelineBench {
                 tokens += s.tokenize(x).length;
             }
         }
-        LabelJob.run(spark, options.apply(warm, dir.resolve("pipeline-warm-out")));
+        LabelJob.run(spark, options.apply(List.of(warm), dir.resolve("pipeline-warm-out")));
         long cpu = processCpuNanos();
         StageCpu stages = StageCpu.listen(spark);
         LabelSummary job;
