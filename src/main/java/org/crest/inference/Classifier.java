@@ -70,8 +70,13 @@ public final class Classifier {
     public Scores scoreTokens(List<long[]> contentIds) {
         int n = contentIds.size();
         Scores out = new Scores(n);
-        List<long[]> windows = new ArrayList<>();
-        List<Integer> owner = new ArrayList<>();
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            total += windowing.windowCount(contentIds.get(i).length);
+        }
+        List<long[]> windows = new ArrayList<>(total);
+        int[] owner = new int[total]; // text of each window, without a boxed Integer per window
+        int[] lengths = new int[total];
         for (int i = 0; i < n; i++) {
             long[] ids = contentIds.get(i);
             out.tokens[i] = ids.length;
@@ -79,14 +84,11 @@ public final class Classifier {
             out.windows[i] = w.size();
             out.pUnsafe[i] = Double.NEGATIVE_INFINITY;
             for (long[] x : w) {
+                owner[windows.size()] = i;
+                lengths[windows.size()] = x.length;
+                out.realTokens += x.length;
                 windows.add(x);
-                owner.add(i);
             }
-        }
-        int[] lengths = new int[windows.size()];
-        for (int i = 0; i < lengths.length; i++) {
-            lengths[i] = windows.get(i).length;
-            out.realTokens += lengths[i];
         }
         int labels = session.bundle().labels().size();
         for (int[] batch : batcher.batches(lengths)) {
@@ -96,7 +98,7 @@ public final class Classifier {
             out.batches++;
             for (int b = 0; b < batch.length; b++) {
                 double p = windowScore(logits, b * labels, labels, unsafeIndex);
-                int row = owner.get(batch[b]);
+                int row = owner[batch[b]];
                 // NaN > x is false, so a row that got NaN keeps it whatever its other windows say
                 if (Double.isNaN(p) || p > out.pUnsafe[row]) {
                     out.pUnsafe[row] = p;

@@ -2,9 +2,7 @@ package org.crest.inference;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Groups sequences into batches by a token budget after sorting them by length, so that each batch
@@ -43,13 +41,21 @@ public final class LengthBatcher {
      * ascending length order. Every index appears in exactly one batch.
      */
     public List<int[]> batches(int[] lengths) {
-        Integer[] order = IntStream.range(0, lengths.length).boxed().toArray(Integer[]::new);
-        // stable sort: equal lengths keep input order, so results are deterministic
-        Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
+        // sorted by (length, index): equal lengths keep input order, so results are deterministic (the order a
+        // stable sort by length gives); one primitive sort of packed longs, no boxed index per window
+        long[] order = new long[lengths.length];
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] < 0) {
+                throw new IllegalArgumentException("Cannot batch: negative length " + lengths[i] + " at " + i);
+            }
+            order[i] = ((long) lengths[i] << 32) | i;
+        }
+        Arrays.sort(order);
         List<int[]> out = new ArrayList<>();
         int[] current = new int[Math.min(maxBatchSize, Math.max(1, lengths.length))];
         int size = 0;
-        for (int idx : order) {
+        for (long packed : order) {
+            int idx = (int) packed;
             int len = lengths[idx];
             // sorted ascending: the newcomer is the longest, so the padded cost is (size + 1) * len
             if (size > 0 && (size + 1 > maxBatchSize || (long) (size + 1) * len > tokenBudget)) {

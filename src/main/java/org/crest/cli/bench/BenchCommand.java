@@ -72,7 +72,9 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--partitions",
             defaultValue = "0",
             paramLabel = "N",
-            description = "Partitions the job scores in. Default 0: 4 × the plain-loop threads.")
+            description =
+                    "Partitions the job scores in: the input is written as this many files of consecutive rows, "
+                            + "which the job reads in parallel and scores without a shuffle. Default 0: 4 × the plain-loop threads.")
     int partitions;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the figures as JSON to this file.")
@@ -86,6 +88,28 @@ public final class BenchCommand implements Callable<Integer> {
                             + "(e.g. converted with --precision int8) against the plain loop's session, batch by batch in turn, and "
                             + "print its speed ratio and |ΔP(unsafe)| per window (crest bench-precision does the same in more detail).")
     String candidate;
+
+    @Option(
+            names = "--pipeline-model",
+            paramLabel = "BUNDLE",
+            description = "Also measure the pipeline without the model: the label job with this near-null bundle "
+                    + "(e.g. 1 layer, hidden 8, the real vocabulary) against the raw DJL tokenizer on the same texts "
+                    + "with as many threads as the job has cores, and print their ratio.")
+    String pipelineModel;
+
+    @Option(
+            names = "--pipeline-rows",
+            defaultValue = "20000",
+            paramLabel = "N",
+            description = "Texts of the --pipeline-model run. Default: ${DEFAULT-VALUE}.")
+    int pipelineRows;
+
+    @Option(
+            names = "--pipeline-input",
+            paramLabel = "FILE",
+            description = "JSON Lines whose \"text\" fields the --pipeline-model run uses (its first --pipeline-rows "
+                    + "lines). Default: short synthetic chat messages (3-32 words).")
+    Path pipelineInput;
 
     @Mixin
     ModelOptions model;
@@ -102,6 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchArgs.atLeast("--rows", rows, 1);
         BenchArgs.atLeast("--threads", threads, 0);
         BenchArgs.atLeast("--partitions", partitions, 0);
+        BenchArgs.atLeast("--pipeline-rows", pipelineRows, 1);
         BenchArgs.atLeast("--batch-tokens", batch.batchTokens(), 1);
         BenchArgs.atLeast("--max-batch-size", batch.maxBatchSize(), 1);
         BenchArgs.atLeast("--chunk-rows", batch.chunkRows(), 1);
@@ -128,15 +153,18 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private int run(ModelBundle bundle, Path dir, int cores, int parts) throws IOException {
+    private int run(ModelBundle bundle, Path dir, int cores, int parts) throws Exception {
         String master = spark.master("local[2]");
         BatchOptions batch = scoring.batch();
         List<String> texts = SyntheticChats.messages(rows, seed);
-        Path input = dir.resolve("chats.jsonl");
-        writeJsonl(input, texts);
+        List<Path> input = writeJsonlParts(dir.resolve("chats"), texts, parts);
+        ModelBundle pipelineBundle = pipelineModel == null ? null : ModelResolver.resolve(pipelineModel);
+        List<String> pipelineTexts = pipelineBundle == null ? null : pipelineTexts();
+        String loadStart = PipelineBench.loadAverage();
         System.out.printf(
-                "crest bench: %d synthetic messages, model %s, master %s, %d plain-loop thread(s), %d partitions%n",
-                rows, bundle.id(), master, cores, parts);
+                "crest bench: %d synthetic messages, model %s, master %s, %d plain-loop thread(s), %d partitions; "
+                        + "load average %s%n",
+                rows, bundle.id(), master, cores, parts, loadStart);
 
         // (a) and (b): one session with all cores, outside Spark, on pre-tokenized windows
         Windowing windowing = new Windowing(batch.maxTokens(), scoring.windowStride(), bundle.bosId(), bundle.eosId());
@@ -170,13 +198,32 @@ public final class BenchCommand implements Callable<Integer> {
         spark.conf().forEach(builder::config);
         SparkSession session = builder.getOrCreate();
         LabelSummary job;
+        Map<String, Object> pipeline = null;
+        Map<String, Object> jobStages;
         try {
             Path warm = dir.resolve("warm.jsonl");
             writeJsonl(warm, texts.subList(0, Math.min(32, texts.size())));
             LabelJob.run(
-                    session, options(warm, dir.resolve("warm-out"), bundle.dir().toString(), parts));
-            job = LabelJob.run(
-                    session, options(input, dir.resolve("out"), bundle.dir().toString(), parts));
+                    session,
+                    options(List.of(warm), dir.resolve("warm-out"), bundle.dir().toString()));
+            StageCpu stages = StageCpu.listen(session);
+            try {
+                job = LabelJob.run(
+                        session, options(input, dir.resolve("out"), bundle.dir().toString()));
+            } finally {
+                stages.stop(session);
+            }
+            jobStages = stages.print("label job", rows);
+            if (pipelineBundle != null) {
+                pipeline = PipelineBench.run(
+                        session,
+                        pipelineBundle,
+                        pipelineTexts,
+                        cores,
+                        dir,
+                        parts,
+                        (in, out) -> options(in, out, pipelineBundle.dir().toString()));
+            }
         } finally {
             session.stop();
         }
@@ -209,9 +256,10 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(
                 "windows %d, real tokens %d, job label pass %.1f s (Spark read, validate, score, write)%n",
                 windows.size(), ceiling.real, job.labelSeconds());
+        String loadEnd = PipelineBench.loadAverage();
         System.out.printf(
-                "peak RSS of this JVM (driver and local executors): %s; heap max %d MB%n",
-                peakRss(), Runtime.getRuntime().maxMemory() >> 20);
+                "peak RSS of this JVM (driver and local executors): %s; heap max %d MB; load average %s -> %s%n",
+                peakRss(), Runtime.getRuntime().maxMemory() >> 20, loadStart, loadEnd);
         if (report != null) {
             Map<String, Object> figures = new java.util.LinkedHashMap<>(Map.of(
                     "model",
@@ -244,6 +292,14 @@ public final class BenchCommand implements Callable<Integer> {
                             (double) naive.real / naive.computed),
                     "ratios",
                     Map.of("job_vs_plain", vsCeiling, "job_vs_naive", vsNaive)));
+            figures.put("padding", job.paddingEfficiency());
+            figures.put("job_stage_cpu_us_per_row", jobStages);
+            figures.put("peak_rss_mb", peakRssMb());
+            figures.put("load_average_start", loadStart);
+            figures.put("load_average_end", loadEnd);
+            if (pipeline != null) {
+                figures.put("pipeline", pipeline);
+            }
             if (candidateFigures != null) {
                 figures.put("candidate", candidateFigures);
             }
@@ -252,13 +308,16 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LabelOptions options(Path in, Path out, String bundleDir, int parts) {
+    /**
+     * Label options over the given input files, scored in the input's partitions (one per file): the job reads its
+     * files in parallel and scores them without a shuffle, as label does with an input of many files.
+     */
+    private LabelOptions options(List<Path> in, Path out, String bundleDir) {
         return scoring.applyTo(model.applyTo(LabelOptions.builder()))
                 .model(bundleDir)
-                .inputs(List.of(in.toString()))
+                .inputs(in.stream().map(Path::toString).toList())
                 .format(InputFormat.JSON)
                 .output(out.toString())
-                .repartition(parts)
                 .build();
     }
 
@@ -351,17 +410,57 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** VmHWM from /proc/self/status (Linux), or "n/a". */
     static String peakRss() {
+        long mb = peakRssMb();
+        return mb < 0 ? "n/a" : mb + " MB";
+    }
+
+    /** VmHWM from /proc/self/status in MB (Linux), or -1. */
+    static long peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
-                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return (kb >> 10) + " MB";
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
                 }
             }
         } catch (IOException | NumberFormatException e) {
             // not Linux
         }
-        return "n/a";
+        return -1;
+    }
+
+    /** The --pipeline-model run's texts: the first --pipeline-rows "text" fields of --pipeline-input, or short synthetic ones. */
+    private List<String> pipelineTexts() throws IOException {
+        if (pipelineInput == null) {
+            return SyntheticChats.shortMessages(pipelineRows, seed);
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> out = new ArrayList<>();
+        int line = 0;
+        for (String l : Files.readAllLines(pipelineInput, StandardCharsets.UTF_8)) {
+            line++;
+            if (out.size() >= pipelineRows) {
+                break;
+            }
+            if (l.isBlank()) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode text;
+            try {
+                text = json.readTree(l).get("text");
+            } catch (IOException e) {
+                throw new UsageException("Cannot use --pipeline-input " + pipelineInput + ": line " + line
+                        + " is not a JSON object (" + e.getMessage().split("\n")[0] + ")");
+            }
+            if (text == null || !text.isTextual() || text.asText().isBlank()) {
+                continue; // label would quarantine it: the comparison uses texts both sides tokenize
+            }
+            out.add(text.asText());
+        }
+        if (out.isEmpty()) {
+            throw new UsageException(
+                    "Cannot use --pipeline-input " + pipelineInput + ": no line has a non-blank \"text\"");
+        }
+        return out;
     }
 
     static int coresOf(String master) {
@@ -373,7 +472,26 @@ public final class BenchCommand implements Callable<Integer> {
         return master.equals("local[*]") ? Runtime.getRuntime().availableProcessors() : 1;
     }
 
-    private static void writeJsonl(Path p, List<String> texts) {
+    /** The texts as {@code parts} JSON Lines files of consecutive rows (ids s0, s1, ... in order) in {@code folder}. */
+    static List<Path> writeJsonlParts(Path folder, List<String> texts, int parts) throws IOException {
+        Files.createDirectories(folder);
+        List<Path> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        int n = texts.size();
+        for (int k = 0; k < Math.min(parts, n); k++) {
+            Path p = folder.resolve(String.format("part-%05d.jsonl", k));
+            try (BufferedWriter w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
+                for (int i = (int) ((long) k * n / parts); i < (int) ((long) (k + 1) * n / parts); i++) {
+                    w.write(json.writeValueAsString(Map.of("id", "s" + i, "text", texts.get(i))));
+                    w.newLine();
+                }
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    static void writeJsonl(Path p, List<String> texts) {
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter w = Files.newBufferedWriter(p, StandardCharsets.UTF_8)) {
             for (int i = 0; i < texts.size(); i++) {

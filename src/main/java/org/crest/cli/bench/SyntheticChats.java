@@ -43,6 +43,15 @@ public final class SyntheticChats {
     }
 
     public static List<String> messages(int n, long seed) {
+        return messages(n, seed, SyntheticChats::words);
+    }
+
+    /** Short chat messages only: 3–32 words each (the 60% class of {@link #messages}). */
+    public static List<String> shortMessages(int n, long seed) {
+        return messages(n, seed, r -> 3 + r.nextInt(30));
+    }
+
+    private static List<String> messages(int n, long seed, java.util.function.ToIntFunction<Random> length) {
         Random r = new Random(seed);
         List<String[]> pools = new ArrayList<>();
         for (String s : SEEDS) {
@@ -52,7 +61,7 @@ public final class SyntheticChats {
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             String[] pool = pools.get(r.nextInt(pools.size()));
-            int words = words(r);
+            int words = length.applyAsInt(r);
             StringBuilder sb = new StringBuilder();
             for (int w = 0; w < words; w++) {
                 if (w > 0) {

@@ -1,0 +1,161 @@
+package org.crest.cli.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BiFunction;
+import org.apache.spark.sql.SparkSession;
+import org.crest.inference.Device;
+import org.crest.inference.ModelBundle;
+import org.crest.inference.ModelSession;
+import org.crest.label.LabelJob;
+import org.crest.label.LabelOptions;
+import org.crest.label.LabelSummary;
+
+/**
+ * The pipeline without the model ({@code crest bench --pipeline-model}): the label job with a near-null model (one
+ * layer, hidden 8, the real vocabulary, so the model costs almost nothing) against the raw DJL tokenizer
+ * ({@code HuggingFaceTokenizer.encode(text, false, false).getIds()}) on the same texts with the same number of
+ * threads as the job has cores. Their ratio says how much of the job's time is anything but tokenizing: read,
+ * validate, window, batch, the near-null model, build rows, write. A GPU can only be fed as fast as this runs.
+ */
+final class PipelineBench {
+    private PipelineBench() {}
+
+    /** Wall seconds and process CPU seconds of one measured step. */
+    record Timed(double seconds, double cpuSeconds) {}
+
+    /** Tokenizes every text with DJL's own API on {@code threads} threads (text i on thread i mod threads). */
+    static Timed rawTokenizer(ModelSession session, List<String> texts, int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long cpu = processCpuNanos();
+            long t = System.nanoTime();
+            List<Future<Long>> parts = new ArrayList<>();
+            for (int k = 0; k < threads; k++) {
+                int first = k;
+                parts.add(pool.submit(() -> {
+                    long tokens = 0;
+                    for (int i = first; i < texts.size(); i += threads) {
+                        tokens += session.tokenizeWithEncoding(texts.get(i)).length;
+                    }
+                    return tokens;
+                }));
+            }
+            for (Future<Long> f : parts) {
+                f.get();
+            }
+            return new Timed((System.nanoTime() - t) / 1e9, (processCpuNanos() - cpu) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Runs the comparison and prints it; returns the figures for {@code --report}. {@code options} makes the label
+     * options for (input, output) with the near-null bundle.
+     */
+    static Map<String, Object> run(
+            SparkSession spark,
+            ModelBundle bundle,
+            List<String> texts,
+            int cores,
+            Path dir,
+            int parts,
+            BiFunction<List<Path>, Path, LabelOptions> options)
+            throws Exception {
+        List<Path> input = BenchCommand.writeJsonlParts(dir.resolve("pipeline"), texts, parts);
+        Path warm = dir.resolve("pipeline-warm.jsonl");
+        BenchCommand.writeJsonl(warm, texts.subList(0, Math.min(256, texts.size())));
+        String loadBefore = loadAverage();
+        long tokens = 0;
+        Timed raw;
+        try (ModelSession s = ModelSession.create(bundle, ModelSession.Kind.CLASSIFIER, Device.CPU, 1, -1)) {
+            rawTokenizer(s, texts.subList(0, Math.min(2000, texts.size())), cores); // warm the JIT
+            raw = rawTokenizer(s, texts, cores);
+            for (String x : texts) {
+                tokens += s.tokenize(x).length;
+            }
+        }
+        LabelJob.run(spark, options.apply(List.of(warm), dir.resolve("pipeline-warm-out")));
+        long cpu = processCpuNanos();
+        StageCpu stages = StageCpu.listen(spark);
+        LabelSummary job;
+        try {
+            job = LabelJob.run(spark, options.apply(input, dir.resolve("pipeline-out")));
+        } finally {
+            stages.stop(spark);
+        }
+        double jobCpu = (processCpuNanos() - cpu) / 1e9;
+        String loadAfter = loadAverage();
+        int n = texts.size();
+        double rawRows = n / raw.seconds();
+        double jobRows = job.rowsLabeled() / job.labelSeconds();
+        double ratio = jobRows / rawRows;
+        System.out.printf(
+                Locale.ROOT,
+                "(p) pipeline without the model: %s, %d texts (%.1f content tokens each), %d core(s); load average %s -> %s%n"
+                        + "    raw DJL tokenizer (encode, %d threads): %.0f rows/s (%.0f rows/s per core), %.1f µs CPU per row%n"
+                        + "    label job, near-null model:            %.0f rows/s (%.0f rows/s per core), label pass %.1f s, "
+                        + "%.1f µs CPU per row (whole run)%n"
+                        + "    pipeline / raw tokenizer = %.2f×%n",
+                bundle.id(),
+                n,
+                (double) tokens / n,
+                cores,
+                loadBefore,
+                loadAfter,
+                cores,
+                rawRows,
+                rawRows / cores,
+                raw.cpuSeconds() * 1e6 / n,
+                jobRows,
+                jobRows / cores,
+                job.labelSeconds(),
+                jobCpu * 1e6 / n,
+                ratio);
+        Map<String, Object> stageCpu = stages.print("label job, near-null model", n);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", bundle.id());
+        m.put("rows", n);
+        m.put("content_tokens", tokens);
+        m.put("cores", cores);
+        m.put("raw_tokenizer_rows_per_s", rawRows);
+        m.put("raw_tokenizer_cpu_us_per_row", raw.cpuSeconds() * 1e6 / n);
+        m.put("job_rows_per_s", jobRows);
+        m.put("job_rows_per_s_per_core", jobRows / cores);
+        m.put("job_label_seconds", job.labelSeconds());
+        m.put("job_cpu_us_per_row_whole_run", jobCpu * 1e6 / n);
+        m.put("ratio_vs_raw_tokenizer", ratio);
+        m.put("job_stage_cpu_us_per_row", stageCpu);
+        m.put("load_average_before", loadBefore);
+        m.put("load_average_after", loadAfter);
+        return m;
+    }
+
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    /** The 1, 5 and 15 minute load averages from /proc/loadavg (Linux), or "n/a". */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "n/a";
+        }
+    }
+}
