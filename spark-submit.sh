@@ -5,7 +5,8 @@
 #                                                                    (SPARK_HOME/bin/spark-submit or spark-submit on PATH)
 # Builds the project (mvn package, tests skipped) on first use or when sources changed.
 # Environment: CREST_DRIVER_MEMORY (embedded heap, default 4g), CREST_SUBMIT_ARGS (extra spark-submit
-# options for cluster runs, e.g. "--deploy-mode cluster --executor-memory 8g"), JAVA (java binary).
+# options for cluster runs, e.g. "--deploy-mode cluster --executor-memory 8g"), JAVA (java binary),
+# CREST_MAVEN_ARGS (extra arguments for that build, e.g. "-Pgpu"; a GPU build in target/ is rebuilt as one).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 jar="$here/target/crest-spark.jar"
@@ -14,8 +15,14 @@ lib="$here/target/lib"
 
 if [ ! -f "$jar" ] || [ ! -f "$cluster_jar" ] || [ ! -d "$lib" ] \
    || [ -n "$(find "$here/src/main" "$here/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
-  echo "crest: building $jar (mvn -DskipTests package; the first build downloads dependencies)..." >&2
-  (cd "$here" && mvn -B -q -DskipTests package) >&2
+  build_args="${CREST_MAVEN_ARGS:-}"
+  # a GPU build (tools/gpu-check.sh, mvn -Pgpu) stays a GPU build: never silently swap in the CPU runtime
+  if [ -z "$build_args" ] && ls "$lib"/onnxruntime_gpu-*.jar >/dev/null 2>&1; then
+    build_args="-Pgpu"
+  fi
+  echo "crest: building $jar (mvn -DskipTests package $build_args; the first build downloads dependencies)..." >&2
+  # shellcheck disable=SC2086
+  (cd "$here" && mvn -B -q -DskipTests $build_args package) >&2
 fi
 
 master=""
