@@ -316,6 +316,7 @@ final class CsvRecords {
             Map<String, String> pv = partitionValues.getOrDefault(path, Map.of());
             String key = InputReader.pathKey(path);
             boolean header = r.next(); // the header record
+            String headerText = header ? withoutBom(r.text) : null;
             return new Iterator<>() {
                 private Row nextRow;
                 private boolean done = !header;
@@ -330,7 +331,7 @@ final class CsvRecords {
                     }
                     try {
                         if (r.next()) {
-                            nextRow = row(r, key, pv);
+                            nextRow = row(r, key, pv, headerText);
                             return true;
                         }
                         done = true;
@@ -353,7 +354,7 @@ final class CsvRecords {
             };
         }
 
-        private Row row(Records r, String file, Map<String, String> pv) {
+        private Row row(Records r, String file, Map<String, String> pv, String header) {
             Object[] v = new Object[columns + parts.size() + 3];
             String issue = null;
             String raw = null;
@@ -369,6 +370,9 @@ final class CsvRecords {
                     raw = r.text;
                 } else if (r.text.indexOf('\u0000') >= 0) {
                     issue = Units.NUL_BYTE;
+                    raw = r.text;
+                } else if (withoutBom(r.text).equals(header)) {
+                    issue = Units.REPEATED_HEADER;
                     raw = r.text;
                 } else {
                     List<String> f = parse(r.text, true);
@@ -394,6 +398,10 @@ final class CsvRecords {
             v[i] = issue;
             return RowFactory.create(v);
         }
+    }
+
+    private static String withoutBom(String s) {
+        return s.startsWith("\uFEFF") ? s.substring(1) : s;
     }
 
     static String lower(String s) {

@@ -55,6 +55,9 @@ public final class FileCheck {
     /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
     public static final String UNSUPPORTED_PARQUET = "unsupported_parquet";
 
+    /** Parquet top-level columns whose names differ only in case (text, Text): Spark cannot tell them apart. */
+    public static final String CASE_VARIANT_COLUMNS = "case_variant_columns";
+
     /** What one file holds, as far as the check could see. */
     public enum Shape {
         /** zero bytes of a text format: no records */
@@ -144,11 +147,22 @@ public final class FileCheck {
         }
     }
 
+    /**
+     * The file system to read an input file's bytes from: for local files the raw one, without Hadoop's checksum
+     * layer. That layer looks for a {@code .NAME.crc} beside every file it opens, which fails for a name with a colon
+     * ({@code a:b.jsonl}: "Relative path in absolute URI") and for a file whose stale .crc no longer matches it; crest
+     * reads input bytes as they are and never writes a .crc.
+     */
+    static FileSystem dataFileSystem(Path path, Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        return fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
+    }
+
     /** The verdict on one file; never throws for a bad file. */
     static Verdict check(Configuration conf, InputFile f, InputFormat format, boolean deep, List<String> columns) {
         Path path = new Path(f.path());
         try {
-            FileSystem fs = path.getFileSystem(conf);
+            FileSystem fs = dataFileSystem(path, conf);
             if (format == InputFormat.PARQUET) {
                 return checkParquet(conf, fs, path, f, columns);
             }
@@ -429,6 +443,17 @@ public final class FileCheck {
             }
             org.apache.parquet.schema.MessageType schema =
                     r.getFooter().getFileMetaData().getSchema();
+            java.util.Map<String, String> byLowerCase = new java.util.HashMap<>();
+            for (org.apache.parquet.schema.Type t : schema.getFields()) {
+                String other = byLowerCase.putIfAbsent(t.getName().toLowerCase(Locale.ROOT), t.getName());
+                if (other != null) {
+                    return bad(
+                            f,
+                            CASE_VARIANT_COLUMNS,
+                            "columns '" + other + "' and '" + t.getName() + "' differ only in case, which Spark "
+                                    + "reads as one name; rewrite the file with distinct column names");
+                }
+            }
             for (String c : columns) {
                 if (schema.containsField(c)) {
                     types.put(c, typeKey(schema.getType(c)));

@@ -506,7 +506,8 @@ public final class InputReader {
         List<InputFile> out = new ArrayList<>();
         List<String> ignored = new ArrayList<>();
         boolean singleDirectory = false;
-        for (String in : inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            String in = inputs.get(i);
             Path p = new Path(in);
             try {
                 FileSystem fs = p.getFileSystem(conf);
@@ -514,7 +515,7 @@ public final class InputReader {
                 try {
                     st = fs.getFileStatus(p);
                 } catch (java.io.FileNotFoundException e) {
-                    throw new UsageException("Cannot read input: " + in + " does not exist");
+                    throw new UsageException("Cannot read input: " + in + " does not exist" + commaHint(fs, inputs, i));
                 }
                 if (st.isFile()) {
                     out.add(new InputFile(st.getPath().toString(), st.getLen()));
@@ -555,6 +556,22 @@ public final class InputReader {
                                     + "ignored as Spark ignores them, e.g. " + ignored.get(0)));
         }
         return new Listing(out, ignored, singleDirectory);
+    }
+
+    /** For an input that does not exist: whether it and a neighbour joined by a comma (--input splits on commas) do. */
+    private static String commaHint(FileSystem fs, List<String> inputs, int i) {
+        for (int j = Math.max(0, i - 1); j <= i && j + 1 < inputs.size(); j++) {
+            String joined = inputs.get(j) + "," + inputs.get(j + 1);
+            try {
+                if (fs.exists(new Path(joined))) {
+                    return "; " + joined + " exists, but --input splits its value on commas: give the folder that "
+                            + "holds it, or rename it";
+                }
+            } catch (IOException | RuntimeException e) {
+                // no hint
+            }
+        }
+        return "";
     }
 
     /**

@@ -101,6 +101,12 @@ final class JsonRecords {
         LinkedHashMap<String, Kind> columns = sample(conf, files, stringCols);
         for (String c : stringCols) {
             columns.computeIfPresent(c, (k, v) -> Kind.STRING);
+            if (columns.keySet().stream().noneMatch(k -> k.equalsIgnoreCase(c)) && anyRecordHas(spark, files, c)) {
+                // first seen after the sampled records: a column all the same (else a refusal for a key that is there)
+                org.slf4j.LoggerFactory.getLogger(JsonRecords.class)
+                        .warn("Column '{}' is not in the first {} records but later ones hold it", c, SAMPLE_RECORDS);
+                columns.put(c, Kind.STRING);
+            }
         }
         // partition columns never replace a column the data holds
         List<String> parts = new ArrayList<>();
@@ -153,6 +159,45 @@ final class JsonRecords {
                 partitionValues);
         JavaRDD<Row> rows = jsc.parallelize(splits, Math.max(1, splits.size())).flatMap(parse);
         return spark.createDataFrame(rows, schema);
+    }
+
+    /**
+     * Whether any JSON Lines record holds the top-level key {@code col}: one more read of the files, done only when
+     * the sample lacks the text (or messages) column, before refusing the input for want of it.
+     */
+    static boolean anyRecordHas(SparkSession spark, List<Verdict> files, String col) {
+        List<String> paths = files.stream()
+                .filter(v -> v.shape() == Shape.LINES)
+                .map(Verdict::path)
+                .toList();
+        if (paths.isEmpty()) {
+            return false;
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        ConfBytes cb = new ConfBytes(spark.sparkContext().hadoopConfiguration());
+        return !jsc.parallelize(paths, paths.size())
+                .filter(p -> fileHas(cb.get(), p, col))
+                .isEmpty();
+    }
+
+    private static boolean fileHas(Configuration conf, String path, String col) throws IOException {
+        String quoted = "\"" + col + "\"";
+        try (LineReader lines = new LineReader(open(conf, path), 0, Long.MAX_VALUE, true)) {
+            while (lines.next()) {
+                if (lines.tooLong || lines.blank()) {
+                    continue;
+                }
+                String t = lines.text();
+                if (t.contains(quoted)) {
+                    LinkedHashMap<String, Kind> keys = new LinkedHashMap<>();
+                    sampleLine(t, keys);
+                    if (keys.containsKey(col)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -353,7 +398,7 @@ final class JsonRecords {
 
     static InputStream open(Configuration conf, String file) throws IOException {
         Path path = new Path(file);
-        FileSystem fs = path.getFileSystem(conf);
+        FileSystem fs = FileCheck.dataFileSystem(path, conf);
         CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
         FSDataInputStream in = fs.open(path);
         return codec == null ? in : codec.createInputStream(in);
@@ -619,6 +664,10 @@ final class JsonRecords {
             // trailing \r of a CRLF file is not part of the record
             if (raw.endsWith("\r")) {
                 raw = raw.substring(0, raw.length() - 1);
+            }
+            // a byte order mark at the start of a later line: files concatenated with cat, each with its mark
+            if (raw.startsWith("\uFEFF")) {
+                raw = raw.substring(1);
             }
             if (issue != null) {
                 return issueRow(raw, issue, file, pv);

@@ -53,6 +53,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     public static final String INVALID_UTF8 = org.crest.io.InputReader.INVALID_UTF8;
     /** A NUL byte in the record (JSON) or the text: binary data or a UTF-16 fragment, not text. */
     public static final String NUL_BYTE = org.crest.io.InputReader.NUL_BYTE;
+    /**
+     * CSV: a record equal to the file's header (files concatenated with cat, each with its header): not data, so it
+     * is not scored.
+     */
+    public static final String REPEATED_HEADER = "repeated_header";
     /** CSV: a quoted field that never closes; the rest of the file is in crest_record. */
     public static final String UNBALANCED_QUOTE = "unbalanced_quote";
     /**

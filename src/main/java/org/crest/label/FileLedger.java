@@ -119,8 +119,10 @@ final class FileLedger {
                 return "file " + f.file() + " holds " + f.records() + " record(s) (counted from the file) but "
                         + f.recordsRead() + " were read, " + f.labeled() + " labeled + " + f.quarantined()
                         + " quarantined"
-                        + (messages
-                                ? " message(s), " + f.notSelected() + " conversation(s) with nothing selected"
+                        + (messages ? " message(s), " + f.notSelected() + " conversation(s) with nothing selected" : "")
+                        + (f.recordsRead() != f.records()
+                                ? "; did it change while crest read it (a writer still appending, a copy in flight)? "
+                                        + "Label it once it is complete"
                                 : "");
             }
         }

@@ -182,6 +182,9 @@ public final class OutputGuard implements AutoCloseable {
                 throw new UsageException("Cannot write: output " + outputArg + " already exists (pass --mode overwrite "
                         + "to replace it)");
             }
+            if (existed && whole) {
+                refuseOtherData(fs, out, outputArg, command);
+            }
             Path writeTo = staged ? sibling(out, STAGING_MARK + runId) : out;
             OutputGuard g =
                     new OutputGuard(fs, outputArg, out, writeTo, staged, existed, overwrite, whole, runId, lock);
@@ -197,6 +200,36 @@ public final class OutputGuard implements AutoCloseable {
             if (!ok) {
                 lock.release();
             }
+        }
+    }
+
+    /**
+     * --mode overwrite replaces an earlier output, never other data: an output that is a file is refused, and for
+     * {@code label} a non-empty folder with neither {@code _crest_summary.json} nor {@code _SUCCESS} at its top (a typo
+     * such as {@code --output /data} would otherwise delete a folder of someone's files).
+     */
+    private static void refuseOtherData(FileSystem fs, Path out, String arg, String command) throws IOException {
+        FileStatus st = fs.getFileStatus(out);
+        String keep = "; --mode overwrite replaces only an earlier output, so nothing was written or deleted: pass "
+                + "another --output";
+        if (st.isFile()) {
+            throw new UsageException("Cannot write: --output " + arg + " is a file, not an output folder" + keep);
+        }
+        if (!command.equals("label")) {
+            return;
+        }
+        FileStatus[] children = fs.listStatus(out);
+        for (FileStatus c : children) {
+            String n = c.getPath().getName();
+            if (n.equals(org.crest.Columns.SUMMARY_FILE) || n.equals("_SUCCESS")) {
+                return;
+            }
+        }
+        if (children.length > 0) {
+            throw new UsageException("Cannot write: --output " + arg + " holds files that are not a crest label "
+                    + "output (no " + org.crest.Columns.SUMMARY_FILE + ", e.g. "
+                    + children[0].getPath().getName()
+                    + ")" + keep + ", or empty that folder first");
         }
     }
 

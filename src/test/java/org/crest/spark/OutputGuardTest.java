@@ -148,6 +148,7 @@ class OutputGuardTest {
         Path root = Fixtures.tempDir("guard-swap-");
         Path out = Files.createDirectories(root.resolve("out"));
         Files.writeString(out.resolve("part-0"), "old");
+        Files.writeString(out.resolve("_SUCCESS"), ""); // an earlier output: --mode overwrite replaces only those
         try (OutputGuard g = OutputGuard.open(CONF, "label", out.toString(), true, List.of(), true)) {
             Files.createDirectories(Path.of(g.writePath().replaceFirst("^file:", "")))
                     .resolve("part-0")
