@@ -78,4 +78,27 @@ class BenchTempFoldersTest {
         assertThat(out).as(out).contains("label job (Spark, local[1])");
         assertThat(crestFolders(tmp)).as("crest temp folders left in %s", tmp).isEmpty();
     }
+
+    @Test
+    void benchComparesSeveralCandidatesInOneRunAndReportsEachAsNumbers() throws Exception {
+        // the demo bundle against itself, twice: the same weights give the same P(unsafe) on every window
+        Path base = Fixtures.tempDir("bench-cand-");
+        Path tmp = Files.createDirectories(base.resolve("tmp"));
+        Path log = base.resolve("bench.log");
+        Path report = base.resolve("report.json");
+        int rc = bench(tmp, log, "--candidate", "demo", "--candidate", "demo", "--report", report.toString());
+        String out = Files.readString(log);
+        assertThat(rc).as(out).isZero();
+        com.fasterxml.jackson.databind.JsonNode r =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile());
+        assertThat(r.get("candidates")).as(r.toString()).hasSize(2);
+        for (com.fasterxml.jackson.databind.JsonNode c : r.get("candidates")) {
+            assertThat(c.get("speedup_vs_plain").asDouble()).isPositive();
+            assertThat(c.at("/per_window/n").asInt()).isPositive();
+            assertThat(c.at("/per_window/max_abs_dp").asDouble()).isZero();
+        }
+        assertThat(r.has("candidate"))
+                .as("the single-candidate key only when there is one")
+                .isFalse();
+    }
 }

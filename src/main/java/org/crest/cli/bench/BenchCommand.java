@@ -83,11 +83,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--candidate",
             paramLabel = "BUNDLE",
-            description =
-                    "Also run this bundle of the same model "
-                            + "(e.g. converted with --precision int8) against the plain loop's session, batch by batch in turn, and "
-                            + "print its speed ratio and |ΔP(unsafe)| per window (crest bench-precision does the same in more detail).")
-    String candidate;
+            description = "Also run this bundle of the same model "
+                    + "(e.g. converted with --precision int8 or --graph fused) against the plain loop's session, batch by "
+                    + "batch in turn, and print its speed ratio and |ΔP(unsafe)| per window (crest bench-precision does "
+                    + "the same in more detail). Repeat it to compare several bundles in one run, e.g. "
+                    + "--candidate FUSED --candidate INT8.")
+    List<String> candidates = new ArrayList<>();
 
     @Option(
             names = "--pipeline-model",
@@ -185,7 +186,10 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("(a) plain loop done in %.1f s%n", ceiling.seconds);
         Loop naive = naiveLoop(plain, windows, 8);
         System.out.printf("(b) naive loop done in %.1f s%n", naive.seconds);
-        Map<String, Object> candidateFigures = candidate == null ? null : candidateLoop(plain, windows, cores);
+        List<Map<String, Object>> candidateFigures = new ArrayList<>();
+        for (String c : candidates) {
+            candidateFigures.add(candidateLoop(c, plain, windows, cores));
+        }
         plain.close();
 
         // the job: warm the executor's session on a few rows, then measure
@@ -300,8 +304,11 @@ public final class BenchCommand implements Callable<Integer> {
             if (pipeline != null) {
                 figures.put("pipeline", pipeline);
             }
-            if (candidateFigures != null) {
-                figures.put("candidate", candidateFigures);
+            if (candidateFigures.size() == 1) {
+                figures.put("candidate", candidateFigures.get(0));
+            }
+            if (!candidateFigures.isEmpty()) {
+                figures.put("candidates", candidateFigures);
             }
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), figures);
         }
@@ -324,7 +331,7 @@ public final class BenchCommand implements Callable<Integer> {
     record Loop(double seconds, long real, long computed, int batches) {}
 
     /** (a) against --candidate: the same windows and batches, the two sessions in turn per batch. */
-    private Map<String, Object> candidateLoop(ModelSession plain, List<long[]> windows, int cores) {
+    private Map<String, Object> candidateLoop(String candidate, ModelSession plain, List<long[]> windows, int cores) {
         ModelBundle cb = ModelResolver.resolve(candidate);
         try (ModelSession cand = ModelSession.create(cb, ModelSession.Kind.CLASSIFIER, Device.CPU, cores, -1)) {
             int[] lengths = windows.stream().mapToInt(x -> x.length).toArray();
