@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * The Transformer on a DataFrame built here gives the scores of a real {@code label} run over the same rows (written
  * to Parquet), keeps every row, and marks the rows label quarantines with the same reason code.
  */
+@org.junit.jupiter.api.Tag("smoke") // also run on Spark 4.0 and 4.1: mvn -Pspark-4.0 -Psmoke verify
 class CrestLabelerTest {
     private static final String BUNDLE = Fixtures.INDEPENDENT.resolve("bundle").toString();
     private static SparkSession spark;

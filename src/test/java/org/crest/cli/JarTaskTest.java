@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * JarTask runs commands on the SparkSession it finds (here the tests' own), leaves it running with its settings as
  * they were, and reports failure by throwing, never by exiting the JVM.
  */
+@org.junit.jupiter.api.Tag("smoke") // also run on Spark 4.0 and 4.1: mvn -Pspark-4.0 -Psmoke verify
 class JarTaskTest {
     private static final String BUNDLE = Fixtures.INDEPENDENT.resolve("bundle").toString();
 

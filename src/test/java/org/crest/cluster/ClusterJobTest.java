@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * out (DJL tokenises them differently), as are the 2 blank texts the job skips by design, so the expected
  * centroid of a language that lost a row is the mean of its remaining reference embeddings.
  */
+@org.junit.jupiter.api.Tag("smoke") // also run on Spark 4.0 and 4.1: mvn -Pspark-4.0 -Psmoke verify
 class ClusterJobTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static SparkSession spark;

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * On a labeled file scored by the independently generated fixture model, the confusion counts equal an
  * independent computation (plain Java over the scored rows) exactly, and the rates within 1e-9.
  */
+@org.junit.jupiter.api.Tag("smoke") // also run on Spark 4.0 and 4.1: mvn -Pspark-4.0 -Psmoke verify
 class EvaluateJobTest {
     private static final String BUNDLE = Fixtures.INDEPENDENT.resolve("bundle").toString();
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -24,6 +24,7 @@ import org.crest.io.Units;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.Tag("smoke") // also run on Spark 4.0 and 4.1: mvn -Pspark-4.0 -Psmoke verify
 class LabelJobTest {
     private static final String BUNDLE = Fixtures.INDEPENDENT.resolve("bundle").toString();
     private static SparkSession spark;
