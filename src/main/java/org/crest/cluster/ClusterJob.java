@@ -807,7 +807,10 @@ public final class ClusterJob {
         return out;
     }
 
-    /** A language code crest can use: a primary subtag of 2-3 letters (ISO 639-1/-2/-3), then BCP-47 subtags. */
+    /**
+     * A language code crest can use: a primary subtag of 2-3 letters (ISO 639-1/-2/-3), then BCP-47 subtags. ISO 639's
+     * special codes (und, mul, zxx) are codes too: a corpus may mean them (code-switched text is mul).
+     */
     static final class ValidLanguage implements UDF1<String, Boolean> {
         private static final long serialVersionUID = 1L;
         private static final java.util.regex.Pattern CODE =

@@ -66,17 +66,18 @@ class ClusterInputTest {
                 StandardCharsets.UTF_8);
         Files.writeString(
                 in.resolve("b.jsonl"),
-                "{\"text\":\"Ciao, come stai?\",\"lang\":\"it\"}\n{\"text\":\"Olá.\",\"lang\":5}\n",
+                "{\"text\":\"Ciao, come stai?\",\"lang\":\"it\"}\n{\"text\":\"Olá.\",\"lang\":5}\n"
+                        + "{\"text\":\"Something.\",\"lang\":\"English\"}\n",
                 StandardCharsets.UTF_8);
         Path out = dir.resolve("out");
         ClusterSummary s = ClusterJob.run(spark, options(in, out, "lang"));
-        assertThat(s.rowsIn()).isEqualTo(9);
+        assertThat(s.rowsIn()).isEqualTo(10);
         assertThat(s.skipReasons())
                 .containsOnly(
                         Map.entry(Units.MALFORMED_JSON, 1L),
                         Map.entry(Units.NUL_BYTE, 1L),
                         Map.entry(Units.NON_STRING_TEXT, 1L),
-                        Map.entry(ClusterJob.INVALID_LANGUAGE, 1L));
+                        Map.entry(ClusterJob.INVALID_LANGUAGE, 2L));
         assertThat(s.rowsEmbedded()).isEqualTo(5);
         JsonNode summary =
                 new ObjectMapper().readTree(out.resolve(ClusterJob.SUMMARY_FILE).toFile());
@@ -88,7 +89,7 @@ class ClusterInputTest {
                     f.get("records").asLong() + "/" + f.get("rowsUsed").asLong() + "/"
                             + f.get("rowsSkipped").asLong());
         }
-        assertThat(files).containsOnly(Map.entry("a.jsonl", "7/4/3"), Map.entry("b.jsonl", "2/1/1"));
+        assertThat(files).containsOnly(Map.entry("a.jsonl", "7/4/3"), Map.entry("b.jsonl", "3/1/2"));
     }
 
     @Test

@@ -256,4 +256,85 @@ class HostileBenchmarkTest {
         assertThat(records).isEqualTo(5);
         assertThat(scored).isEqualTo(5);
     }
+
+    @Test
+    void parquetWithBooleanLabelsNestedTextAndAZeroRowFile(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in");
+        org.apache.spark.sql.types.StructType q = new org.apache.spark.sql.types.StructType()
+                .add("text", org.apache.spark.sql.types.DataTypes.StringType);
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("id", org.apache.spark.sql.types.DataTypes.StringType)
+                .add("q", q)
+                .add("harm", org.apache.spark.sql.types.DataTypes.BooleanType)
+                .add("lang", org.apache.spark.sql.types.DataTypes.IntegerType);
+        spark.createDataFrame(
+                        List.of(
+                                org.apache.spark.sql.RowFactory.create(
+                                        "e01", org.apache.spark.sql.RowFactory.create("first text"), true, 1),
+                                org.apache.spark.sql.RowFactory.create(
+                                        "e02", org.apache.spark.sql.RowFactory.create("second text"), false, null),
+                                org.apache.spark.sql.RowFactory.create(
+                                        "e03", org.apache.spark.sql.RowFactory.create("third text"), null, 2),
+                                org.apache.spark.sql.RowFactory.create("e04", null, true, 3)),
+                        schema)
+                .coalesce(1)
+                .write()
+                .parquet(in.toString());
+        spark.createDataFrame(List.<Row>of(), schema)
+                .coalesce(1)
+                .write()
+                .mode("append")
+                .parquet(in.toString());
+        BenchmarkOptions b = new BenchmarkOptions(
+                List.of(in.toString()),
+                InputFormat.AUTO,
+                Preset.GENERIC,
+                "q.text",
+                "harm",
+                "lang",
+                null,
+                Map.of(),
+                null);
+        Path out = dir.resolve("out");
+        EvaluateJob.Result r = EvaluateJob.run(
+                spark,
+                new EvalOptions(
+                        b,
+                        out.toString(),
+                        false,
+                        LabelOptions.builder()
+                                .model(BUNDLE)
+                                .threshold(0.5)
+                                .device(org.crest.inference.Device.CPU)
+                                .build()));
+        Map<String, String> seen = new TreeMap<>();
+        for (Row x : spark.read()
+                .parquet(out.resolve(EvaluateJob.SCORED_DIR).toString())
+                .collectAsList()) {
+            seen.put(
+                    x.getString(x.fieldIndex("id")),
+                    x.getString(x.fieldIndex(BenchmarkRows.LABEL)) + "/"
+                            + x.getString(x.fieldIndex(BenchmarkRows.LANG)));
+        }
+        for (Row x : spark.read()
+                .parquet(out.resolve(BenchmarkScoring.QUARANTINE_DIR).toString())
+                .collectAsList()) {
+            seen.put(x.getString(x.fieldIndex("id")), x.getString(x.fieldIndex(Columns.ERROR_COL)));
+        }
+        assertThat(seen)
+                .containsOnly(
+                        Map.entry("e01", "unsafe/1"),
+                        Map.entry("e02", "safe/und"),
+                        Map.entry("e03", BenchmarkRows.MISSING_LABEL),
+                        Map.entry("e04", Units.NULL_TEXT));
+        Map<String, JsonNode> files = files(out.resolve(EvaluateJob.METRICS_JSON));
+        assertThat(files).hasSize(2);
+        assertThat(files.values().stream()
+                        .mapToLong(f -> f.get("records").asLong())
+                        .sorted()
+                        .boxed()
+                        .toList())
+                .containsExactly(0L, 4L);
+        assertThat(r.scored().rowsIn()).isEqualTo(4);
+    }
 }
