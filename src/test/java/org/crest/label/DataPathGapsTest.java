@@ -237,4 +237,28 @@ class DataPathGapsTest {
                 .hasMessageContaining("no column 'msg.body'")
                 .hasMessageContaining("path into nested data");
     }
+
+    @Test
+    void aCsvLedgerCountsMultiLineQuotedFieldsThatSpanTwoReads(@TempDir Path dir) throws IOException {
+        // as MultiJail.csv: quoted texts with CRLF inside, in a file larger than one 64 KiB read, so that read
+        // boundaries fall inside quotes; the ledger used to call those unbalanced quotes and count 370 for 315
+        StringBuilder csv = new StringBuilder("id,text\n");
+        int n = 1000;
+        for (int i = 0; i < n; i++) {
+            csv.append("r")
+                    .append(i)
+                    .append(",\"line one of ")
+                    .append(i)
+                    .append("\r\n\r\nline three, ")
+                    .append("x".repeat(300 + i % 50));
+            csv.append(" \"\"quoted\"\"\"\n");
+        }
+        Path in = dir.resolve("in").resolve("multi.csv");
+        write(in, csv.toString());
+        assertThat(Files.size(in)).isGreaterThan(3 * 65536);
+        Path out = dir.resolve("out");
+        LabelSummary s = LabelJob.run(spark, Labels.options(in.toString(), out.toString(), BUNDLE));
+        assertThat(s.rowsIn()).isEqualTo(n);
+        assertThat(s.rowsLabeled()).isEqualTo(n);
+    }
 }
