@@ -32,15 +32,16 @@ import picocli.CommandLine.Spec;
                     + "language and language cluster, laid out like the CREST paper's tables.",
             "",
             "Labels are normalised to safe/unsafe (0/1, false/true, safe/unsafe, benign/harmful, any case; --label-map "
-                    + "for others); an unknown value stops the run (exit 2) and names it. Rows that cannot be scored are "
+                    + "for others); an unknown value stops the run (exit 2) and names it, a missing one is quarantined "
+                    + "(missing_label). Rows that cannot be scored are "
                     + "quarantined with a reason, never dropped. A preset reads a benchmark as it is distributed (see "
                     + "docs/EVALUATE.md). Writes to OUTPUT:",
             "  scored/          the rows with eval_* and crest_* columns (Parquet; scored/_quarantine too)",
-            "  _quarantine/     rows that could not be read or had no text; _excluded/: rows a preset leaves out",
+            "  _quarantine/     rows that could not be read or had no text or label; _excluded/: rows a preset leaves out",
             "  metrics.csv      n, tp, fp, tn, fn, precision, recall, F1, accuracy per dataset × language, dataset, "
                     + "dataset × cluster, language, cluster, group and overall",
             "  averages.csv     the paper's averages (per language over datasets, in-domain vs out-of-domain ...)",
-            "  metrics.json     all of it, with row counts and best thresholds",
+            "  metrics.json     all of it, with row counts (also per input file) and best thresholds",
             "  thresholds.csv   precision, recall, F1 at thresholds 0.00..1.00, overall and per cluster",
             "  thresholds.png   the same as a plot (thresholds.svg too)",
             "  report.md        tables like the paper's Tables 2, 4 and 6 (with its figures for CREST-Base/Large)",

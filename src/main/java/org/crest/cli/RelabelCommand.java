@@ -22,6 +22,7 @@ import picocli.CommandLine.Mixin;
             "  disagreements/    only the rows where crest_agrees is false, most confident first (crest_margin = "
                     + "|crest_score - threshold|, descending), in one file for review",
             "  disagreements.csv disagreement rate per dataset × language, split by direction",
+            "  relabel.json      row counts and, per input file, its records and where its rows went",
             "  _quarantine/, _excluded/, _scored/_quarantine/: rows not scored, with their reasons",
             ""
         },

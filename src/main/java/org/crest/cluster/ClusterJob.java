@@ -67,6 +67,9 @@ public final class ClusterJob {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterJob.class);
     public static final String SUMMARY_FILE = "_crest_cluster_summary.json";
     public static final String MISSING_LANGUAGE = "missing_language";
+    /** A language value that is not a language code (a number, a word, JSON): its primary subtag is not 2-3 letters. */
+    public static final String INVALID_LANGUAGE = "invalid_language";
+
     public static final String EMPTY_TEXT = "empty_text";
     public static final String ZERO_CENTROID = "zero_centroid";
     public static final String NO_USABLE_SENTENCES = "no_usable_sentences";
@@ -124,17 +127,28 @@ public final class ClusterJob {
         Path out = new Path(writeTo);
         FileSystem fs = JobSupport.claimOutput(spark, writeTo, o.overwrite(), true);
 
-        Dataset<Row> checked = readAndCheck(spark, o);
+        Checked read = readAndCheck(spark, o);
+        Dataset<Row> checked = read.rows();
 
         spark.sparkContext().setJobDescription("crest cluster: count and validate input");
         long rowsIn = 0;
         Map<String, Long> skip = new TreeMap<>();
-        for (Row r : checked.groupBy("reason").count().collectAsList()) {
-            rowsIn += r.getLong(1);
-            if (!r.isNullAt(0)) {
-                skip.put(r.getString(0), r.getLong(1));
+        Map<String, long[]> perFile = new TreeMap<>();
+        Map<String, Map<String, Long>> perFileReasons = new TreeMap<>();
+        for (Row r : checked.groupBy(FILE, "reason").count().collectAsList()) {
+            long n = r.getLong(2);
+            rowsIn += n;
+            String file = r.isNullAt(0) ? "" : r.getString(0);
+            long[] f = perFile.computeIfAbsent(file, k -> new long[2]);
+            if (r.isNullAt(1)) {
+                f[0] += n;
+            } else {
+                f[1] += n;
+                skip.merge(r.getString(1), n, Long::sum);
+                perFileReasons.computeIfAbsent(file, k -> new TreeMap<>()).merge(r.getString(1), n, Long::sum);
             }
         }
+        List<ClusterSummary.FileLine> files = fileLines(read.ledger(), perFile, perFileReasons);
         long skipped = skip.values().stream().mapToLong(Long::longValue).sum();
         Dataset<Row> good = capped(checked.where(col("reason").isNull()), o);
 
@@ -256,6 +270,7 @@ public final class ClusterJob {
                 .embedderIsDemo(bundle.isDemo())
                 .output(o.output())
                 .seconds(Math.round((System.nanoTime() - t0) / 1e6) / 1000.0)
+                .files(files)
                 .build();
         OutputFiles.writeJson(fs, new Path(out, SUMMARY_FILE), summary);
         if (sentencePoints != null) {
@@ -701,8 +716,9 @@ public final class ClusterJob {
      * Read and check: the input's rows as (reason, language, text); reason null for a row to embed, else why it is
      * skipped. The language is the normalised --lang-col value, else (--detect-language) the detected one.
      */
-    private static Dataset<Row> readAndCheck(SparkSession spark, ClusterOptions o) {
-        Source source = InputReader.read(spark, o.inputs(), o.format(), List.of(o.textCol()));
+    private static Checked readAndCheck(SparkSession spark, ClusterOptions o) {
+        // the exact reader: per-record parsing (no schema inference, so no key can fail the run) and a per-file ledger
+        Source source = InputReader.readExact(spark, o.inputs(), o.format(), List.of(o.textCol(), o.langCol()));
         boolean hasLangCol = List.of(source.rows().columns()).contains(o.langCol());
         if (!hasLangCol && !o.detectLanguage()) {
             List<String> cols = new ArrayList<>(List.of(source.rows().columns()));
@@ -712,33 +728,98 @@ public final class ClusterJob {
         }
         Units units = Units.flat(source, o.textCol());
         Dataset<Row> unitRows = source.rows().flatMap(units, Encoders.row(units.schema()));
+        // the units' names: an input's crest_* columns (a crest output: crest_lang, crest_text) are crest_prev_* there
+        Column text = col(quote(units.textColumn()));
+        Column langValue = col(quote(Units.outputName(o.langCol(), source.format())));
         // precedence: the language column where it is present and not blank, else (--detect-language) the detected one
         Column given = hasLangCol
-                ? udf(new NormaliseLanguage(), DataTypes.StringType)
-                        .apply(col(o.langCol()).cast("string"))
+                ? udf(new NormaliseLanguage(), DataTypes.StringType).apply(langValue.cast("string"))
                 : lit(null).cast("string");
         Column language = o.detectLanguage()
                 ? when(
                                 given.isNull().or(length(given).equalTo(0)),
-                                udf(new DetectLanguage(), DataTypes.StringType).apply(col(o.textCol())))
+                                udf(new DetectLanguage(), DataTypes.StringType).apply(text))
                         .otherwise(given)
                 : given;
-        return unitRows.withColumn("_crest_language", language)
+        Dataset<Row> checked = unitRows.withColumn("\u0001crest_language", language)
                 .select(
                         when(col(Columns.ERROR_COL).isNotNull(), col(Columns.ERROR_COL))
                                 .when(
-                                        col("_crest_language")
+                                        col("\u0001crest_language")
                                                 .isNull()
-                                                .or(length(col("_crest_language"))
+                                                .or(length(col("\u0001crest_language"))
                                                         .equalTo(0)),
                                         lit(MISSING_LANGUAGE))
                                 .when(
+                                        udf(new ValidLanguage(), DataTypes.BooleanType)
+                                                .apply(col("\u0001crest_language"))
+                                                .equalTo(false),
+                                        lit(INVALID_LANGUAGE))
+                                .when(
                                         udf(new BlankText(), DataTypes.BooleanType)
-                                                .apply(col(o.textCol())),
+                                                .apply(text),
                                         lit(EMPTY_TEXT))
                                 .as("reason"),
-                        col("_crest_language").as(EmbedPartition.LANG),
-                        col(o.textCol()).as(EmbedPartition.TEXT));
+                        col("\u0001crest_language").as(EmbedPartition.LANG),
+                        text.as(EmbedPartition.TEXT),
+                        col(quote(Source.FILE_COL)).as(FILE));
+        return new Checked(checked, source.ledger());
+    }
+
+    /** Internal column of the checked rows: the file a row came from. */
+    private static final String FILE = "\u0001crest_file";
+
+    /** The checked rows (reason, language, text, file) and the reader's per-file ledger. */
+    private record Checked(Dataset<Row> rows, Map<String, Long> ledger) {}
+
+    /** A column name for col(): backquoted, so that dots and backquotes in it are literal. */
+    private static String quote(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
+    /**
+     * Per input file: records (ledger), rows used and skipped; fails (exit 1, naming the file) unless every listed file
+     * gave exactly as many rows as its bytes hold.
+     */
+    static List<ClusterSummary.FileLine> fileLines(
+            Map<String, Long> ledger, Map<String, long[]> perFile, Map<String, Map<String, Long>> reasons) {
+        Map<String, long[]> left = new TreeMap<>(perFile);
+        List<ClusterSummary.FileLine> out = new ArrayList<>();
+        for (Map.Entry<String, Long> e : ledger.entrySet()) {
+            String key = InputReader.pathKey(e.getKey());
+            long[] f = left.remove(key);
+            long read = f == null ? 0 : f[0] + f[1];
+            if (read != e.getValue()) {
+                throw new org.crest.ConservationException("Cannot finish: " + key + " holds " + e.getValue()
+                        + " records (counted from its bytes) but " + read + " were read");
+            }
+            out.add(new ClusterSummary.FileLine(
+                    key,
+                    e.getValue(),
+                    f == null ? 0 : f[0],
+                    f == null ? 0 : f[1],
+                    reasons.getOrDefault(key, Map.of())));
+        }
+        if (!left.isEmpty()) {
+            throw new org.crest.ConservationException(
+                    "Cannot finish: rows from " + left.keySet() + ", which are not among the listed input files");
+        }
+        return out;
+    }
+
+    /**
+     * A language code crest can use: a primary subtag of 2-3 letters (ISO 639-1/-2/-3), then BCP-47 subtags. ISO 639's
+     * special codes (und, mul, zxx) are codes too: a corpus may mean them (code-switched text is mul).
+     */
+    static final class ValidLanguage implements UDF1<String, Boolean> {
+        private static final long serialVersionUID = 1L;
+        private static final java.util.regex.Pattern CODE =
+                java.util.regex.Pattern.compile("[a-z]{2,3}(-[A-Za-z0-9]{1,8})*");
+
+        @Override
+        public Boolean call(String code) {
+            return code != null && CODE.matcher(code).matches();
+        }
     }
 
     /** The rows to embed as (language, text), at most --max-sentences-per-language per language. */

@@ -28,7 +28,14 @@ public record ClusterSummary(
         String embedder,
         boolean embedderIsDemo,
         String output,
-        double seconds) {
+        double seconds,
+        List<FileLine> files) {
+    /**
+     * One input file: its records as counted from its bytes (the reader's ledger), the rows used (embedded or over the
+     * per-language cap) and the rows skipped, by reason.
+     */
+    public record FileLine(String file, long records, long rowsUsed, long rowsSkipped, Map<String, Long> skipReasons) {}
+
     /** A builder; set what differs. */
     public static Builder builder() {
         return new Builder();
@@ -61,6 +68,7 @@ public record ClusterSummary(
         b.embedderIsDemo = embedderIsDemo;
         b.output = output;
         b.seconds = seconds;
+        b.files = files;
         return b;
     }
 
@@ -90,8 +98,14 @@ public record ClusterSummary(
         private boolean embedderIsDemo;
         private String output;
         private double seconds;
+        private List<FileLine> files = List.of();
 
         private Builder() {}
+
+        public Builder files(List<FileLine> files) {
+            this.files = files;
+            return this;
+        }
 
         public Builder status(String status) {
             this.status = status;
@@ -238,7 +252,8 @@ public record ClusterSummary(
                     embedder,
                     embedderIsDemo,
                     output,
-                    seconds);
+                    seconds,
+                    files);
         }
     }
 }

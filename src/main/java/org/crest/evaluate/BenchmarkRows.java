@@ -35,7 +35,12 @@ import org.crest.io.Units;
  */
 public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializable {
     private static final long serialVersionUID = 1L;
-    public static final String FILE_INPUT_COL = "_crest_file";
+    /**
+     * Internal: true on the first row a record gives (a record can give several: MultiJail, jbb-judge), so that
+     * records can be counted per file against the ledger; dropped before anything is written.
+     */
+    public static final String FIRST = "\u0001eval_first";
+
     public static final String TEXT = "eval_text";
     public static final String LABEL = "eval_label";
     public static final String LABEL_RAW = "eval_label_raw";
@@ -49,6 +54,9 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     public static final String QUARANTINED = "quarantined";
     public static final String EXCLUDED = "excluded";
     public static final String EMPTY_TEXT = "empty_text";
+    /** The gold label is null or blank: the row cannot be a benchmark row (quarantined, counted). */
+    public static final String MISSING_LABEL = "missing_label";
+
     public static final String UNDETERMINED = "und";
     /** The column names of the rows this adds, in order (before crest_error, crest_record). */
     public static final List<String> EVAL_COLUMNS =
@@ -71,6 +79,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
     private final int[] keep;
     private final int rawIndex;
     private final int fileIndex;
+    private final int issueIndex;
     private final List<TextSource> texts;
     private final int langIndex;
     private final String langConst;
@@ -91,6 +100,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         this.keep = b.keep;
         this.rawIndex = b.rawIndex;
         this.fileIndex = b.fileIndex;
+        this.issueIndex = b.issueIndex;
         this.texts = List.copyOf(b.texts);
         this.langIndex = b.langIndex;
         this.langConst = b.langConst;
@@ -265,6 +275,21 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
 
     @Override
     public Iterator<Row> call(Row row) {
+        List<Row> out = rows(row);
+        List<Row> flagged = new ArrayList<>(out.size());
+        for (int i = 0; i < out.size(); i++) {
+            Object[] v = new Object[schema.size()];
+            for (int j = 0; j < v.length - 1; j++) {
+                v[j] = out.get(i).get(j);
+            }
+            v[v.length - 1] = i == 0;
+            flagged.add(RowFactory.create(v));
+        }
+        return flagged.iterator();
+    }
+
+    /** The rows of one record, without {@link #FIRST}. */
+    private List<Row> rows(Row row) {
         List<Row> out = new ArrayList<>();
         String raw = rawIndex >= 0 && !row.isNullAt(rawIndex) ? row.getString(rawIndex) : null;
         String file = fileIndex >= 0 && !row.isNullAt(fileIndex) ? row.getString(fileIndex) : null;
@@ -272,10 +297,22 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
                 datasetIndex >= 0
                         ? string(row.get(datasetIndex))
                         : datasetConst != null ? datasetConst : fileStem(file));
-        String recordError = recordError(raw);
+        // a reason the reader gave the record's bytes (invalid UTF-8, NUL, CSV quote or column count, too long...)
+        String issue = issueIndex >= 0 && !row.isNullAt(issueIndex) ? row.getString(issueIndex) : null;
+        String recordError = issue != null ? issue : recordError(raw);
         if (recordError != null) {
-            out.add(unit(row, null, null, null, null, dataset, file, QUARANTINED, recordError, raw));
-            return out.iterator();
+            out.add(unit(
+                    row,
+                    null,
+                    null,
+                    null,
+                    null,
+                    dataset,
+                    file,
+                    QUARANTINED,
+                    recordError,
+                    raw != null ? raw : record(row)));
+            return out;
         }
         if (filterIndex >= 0) {
             String v = string(row.get(filterIndex));
@@ -291,7 +328,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
                         EXCLUDED,
                         "excluded:" + names[filterIndex] + "=" + v,
                         record(row)));
-                return out.iterator();
+                return out;
             }
         }
         String[] labels = label(row, file);
@@ -303,6 +340,12 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             String[] textOrError = text(row, t, raw);
             String text = textOrError[0];
             String error = textOrError[1];
+            if (error == null
+                    && (labelRule == LabelRule.COLUMN || labelRule == LabelRule.TYPE_PREFIX)
+                    && (labelRaw == null || labelRaw.isBlank())) {
+                // no gold label: the row cannot be a benchmark row; quarantined and counted, not refused
+                error = MISSING_LABEL;
+            }
             if (error != null) {
                 out.add(unit(
                         row,
@@ -323,7 +366,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             out.add(unit(
                     row, null, label, labelRaw, null, dataset, file, QUARANTINED, Units.MISSING_TEXT, record(row)));
         }
-        return out.iterator();
+        return out;
     }
 
     /** Why the record as a whole cannot be read (malformed JSON or CSV, not an object), or null. */
@@ -406,6 +449,11 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
                     }
                 }
                 text = sb.toString();
+                if (text.indexOf('\u0000') >= 0) {
+                    // decoded from an escape: the same as a raw NUL byte, which the reader quarantines
+                    text = null;
+                    error = Units.NUL_BYTE;
+                }
             }
         }
         return new String[] {text, error};
@@ -443,6 +491,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         v[k + 8] = status;
         v[k + 9] = error;
         v[k + 10] = record;
+        v[k + 11] = false; // set by call()
         return RowFactory.create(v);
     }
 
@@ -494,6 +543,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         int[] keep;
         int rawIndex;
         int fileIndex;
+        int issueIndex;
         int langIndex = -1;
         String langConst = "en";
         int datasetIndex = -1;
@@ -514,7 +564,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             List<Integer> k = new ArrayList<>();
             for (int i = 0; i < in.fields().length; i++) {
                 String n = in.fields()[i].name();
-                if (!Source.isInternal(n) && !n.equals(FILE_INPUT_COL)) {
+                if (!Source.isInternal(n)) {
                     if (EVAL_COLUMNS.contains(n) || n.equals(Columns.ERROR_COL) || n.equals(Columns.RECORD_COL)) {
                         throw new UsageException("Cannot read the benchmark: it already has a column named " + n
                                 + ", which evaluate adds (columns: " + columns() + ")");
@@ -524,7 +574,8 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             }
             keep = k.stream().mapToInt(Integer::intValue).toArray();
             rawIndex = List.of(in.fieldNames()).indexOf(Source.RAW_COL);
-            fileIndex = List.of(in.fieldNames()).indexOf(FILE_INPUT_COL);
+            fileIndex = List.of(in.fieldNames()).indexOf(Source.FILE_COL);
+            issueIndex = List.of(in.fieldNames()).indexOf(Source.ISSUE_COL);
         }
 
         void text(int... columns) {
@@ -568,7 +619,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
         List<String> columns() {
             List<String> c = new ArrayList<>();
             for (StructField f : in.fields()) {
-                if (!Source.isInternal(f.name()) && !f.name().equals(FILE_INPUT_COL)) {
+                if (!Source.isInternal(f.name())) {
                     c.add(clean(f.name()));
                 }
             }
@@ -592,6 +643,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             fields.add(DataTypes.createStructField(STATUS, DataTypes.StringType, false));
             fields.add(DataTypes.createStructField(Columns.ERROR_COL, DataTypes.StringType, true));
             fields.add(DataTypes.createStructField(Columns.RECORD_COL, DataTypes.StringType, true));
+            fields.add(DataTypes.createStructField(FIRST, DataTypes.BooleanType, false));
             return DataTypes.createStructType(fields);
         }
 

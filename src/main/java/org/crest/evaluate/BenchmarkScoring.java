@@ -3,6 +3,8 @@ package org.crest.evaluate;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +47,8 @@ public final class BenchmarkScoring {
             Map<String, Long> quarantineReasons,
             long excluded,
             Map<String, Long> excludedReasons,
-            LabelSummary label) {
+            LabelSummary label,
+            List<FileCount> files) {
 
         /** Rows scored by the model. */
         public long scored() {
@@ -62,7 +65,8 @@ public final class BenchmarkScoring {
                     quarantineReasons,
                     excluded,
                     excludedReasons,
-                    label);
+                    label,
+                    files);
         }
 
         /** Quarantined while reading the benchmark plus quarantined by the label job. */
@@ -86,34 +90,39 @@ public final class BenchmarkScoring {
                     .setJobDescription(
                             "crest " + command + ": normalise " + o.bench().inputs());
             rows.where(col(BenchmarkRows.STATUS).equalTo(BenchmarkRows.OK))
-                    .drop(BenchmarkRows.STATUS, Columns.ERROR_COL, Columns.RECORD_COL)
+                    .drop(BenchmarkRows.STATUS, Columns.ERROR_COL, Columns.RECORD_COL, BenchmarkRows.FIRST)
                     .write()
                     .parquet(rowsDir);
             rows.where(col(BenchmarkRows.STATUS).equalTo(BenchmarkRows.QUARANTINED))
-                    .drop(BenchmarkRows.STATUS)
+                    .drop(BenchmarkRows.STATUS, BenchmarkRows.FIRST)
                     .write()
                     .parquet(new Path(out, QUARANTINE_DIR).toString());
             rows.where(col(BenchmarkRows.STATUS).equalTo(BenchmarkRows.EXCLUDED))
-                    .drop(BenchmarkRows.STATUS)
+                    .drop(BenchmarkRows.STATUS, BenchmarkRows.FIRST)
                     .write()
                     .parquet(new Path(out, EXCLUDED_DIR).toString());
             Map<String, Long> quarantineReasons = new TreeMap<>();
             Map<String, Long> excludedReasons = new TreeMap<>();
             long rowsIn = 0;
             long ok = 0;
-            for (Row r : rows.groupBy(BenchmarkRows.STATUS, Columns.ERROR_COL)
-                    .agg(count(lit(1)))
+            Map<String, FileCount.Builder> perFile = new TreeMap<>();
+            for (Row r : rows.groupBy(BenchmarkRows.FILE, BenchmarkRows.STATUS, Columns.ERROR_COL)
+                    .agg(count(lit(1)), sum(when(col(BenchmarkRows.FIRST), 1L).otherwise(0L)))
                     .collectAsList()) {
-                long n = r.getLong(2);
+                long n = r.getLong(3);
                 rowsIn += n;
-                String status = r.getString(0);
+                String file = r.isNullAt(0) ? "" : r.getString(0);
+                String status = r.getString(1);
+                FileCount.Builder f = perFile.computeIfAbsent(file, FileCount.Builder::new);
+                f.add(status, r.getString(2), n, r.getLong(4));
                 if (status.equals(BenchmarkRows.OK)) {
                     ok += n;
                 } else {
                     (status.equals(BenchmarkRows.EXCLUDED) ? excludedReasons : quarantineReasons)
-                            .merge(r.getString(1), n, Long::sum);
+                            .merge(r.getString(2), n, Long::sum);
                 }
             }
+            FileCount.checkLedger(perFile, b.source().ledger());
             long quarantined = quarantineReasons.values().stream()
                     .mapToLong(Long::longValue)
                     .sum();
@@ -136,7 +145,15 @@ public final class BenchmarkScoring {
                                 + " (rows to score " + ok + ", label job read " + label.rowsIn() + ")");
             }
             return new Scored(
-                    o.output(), scoredDir, rowsIn, quarantined, quarantineReasons, excluded, excludedReasons, label);
+                    o.output(),
+                    scoredDir,
+                    rowsIn,
+                    quarantined,
+                    quarantineReasons,
+                    excluded,
+                    excludedReasons,
+                    label,
+                    FileCount.finish(perFile, spark, scoredDir));
         } catch (ConservationException e) {
             throw e; // its output stays for inspection
         } catch (Exception | Error e) { // Spark's checked exceptions are thrown undeclared

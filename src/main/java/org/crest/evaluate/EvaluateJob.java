@@ -186,6 +186,7 @@ public final class EvaluateJob {
         m.put("input", o.bench().inputs());
         m.put("preset", o.bench().preset().cliName());
         m.put("rows", rowCounts(r.scored()));
+        m.put("files", r.scored().files().stream().map(FileCount::json).toList());
         m.put("metrics", r.metrics().stream().map(Reports::json).toList());
         List<Map<String, Object>> avg = new ArrayList<>();
         for (Metrics.Average a : r.averages()) {

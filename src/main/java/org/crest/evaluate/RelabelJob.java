@@ -32,6 +32,9 @@ public final class RelabelJob {
     public static final String ROWS_DIR = "rows";
     public static final String DISAGREEMENTS_DIR = "disagreements";
     public static final String DISAGREEMENTS_CSV = "disagreements.csv";
+    /** Row counts and the per-file ledger of the run. */
+    public static final String SUMMARY_JSON = "relabel.json";
+
     public static final String AGREES_COL = "crest_agrees";
     public static final String MARGIN_COL = "crest_margin";
 
@@ -135,6 +138,25 @@ public final class RelabelJob {
         csv.append(Csv.line(List.of("all", "all", n, d, all.rate(), us, su)));
         FileSystem fs = JobSupport.fileSystem(spark, new Path(o.output()));
         org.crest.spark.OutputFiles.write(fs, new Path(o.output(), DISAGREEMENTS_CSV), csv.toString());
+        org.crest.spark.OutputFiles.write(fs, new Path(o.output(), SUMMARY_JSON), summaryJson(s, o));
         return new Result(s, rates);
+    }
+
+    /** relabel.json: the input, the row counts (as metrics.json's rows) and the per-file ledger. */
+    static String summaryJson(BenchmarkScoring.Scored s, EvalOptions o) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("model", s.label().model());
+        m.put("input", o.bench().inputs());
+        m.put("preset", o.bench().preset().cliName());
+        m.put("rows", EvaluateJob.rowCounts(s));
+        m.put("files", s.files().stream().map(FileCount::json).toList());
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper()
+                            .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(m)
+                    + "\n";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -218,7 +218,9 @@ public final class FileCheck {
                 InputStream cur = in;
                 try {
                     while (true) {
-                        while (counter.resumeAt() < 0 && (r = cur.read(buf)) >= 0) {
+                        // resumeAt() only at the end of the data: asked between reads, it took a quoted field that
+                        // spans two reads (a multi-line CSV text) for an unclosed quote and miscounted the ledger
+                        while (!counter.stopped() && (r = cur.read(buf)) >= 0) {
                             counter.feed(buf, r); // to the end: a truncated or corrupt stream throws here
                         }
                         long at = counter.resumeAt();

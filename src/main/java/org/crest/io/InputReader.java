@@ -218,14 +218,21 @@ public final class InputReader {
             List<String> stringCols,
             Map<String, Long> ledger,
             InputCheck inputCheck) {
-        if (ledger.values().stream().mapToLong(Long::longValue).sum() == 0 && format != InputFormat.PARQUET) {
+        if (ledger.values().stream().mapToLong(Long::longValue).sum() == 0) {
+            // as an empty text input: nothing to label is a refusal naming the files, never an exit 0 with 0 rows
+            List<String> named = usable.stream().map(Verdict::path).limit(SHOW).toList();
+            String which = usable.size() == 1
+                    ? named.get(0) + " holds"
+                    : "its " + usable.size() + " data files (" + String.join(", ", named)
+                            + (usable.size() > SHOW ? ", ..." : "") + ") hold";
+            String why =
+                    switch (format) {
+                        case JSON -> "no JSON records (only blank lines)";
+                        case CSV -> "no CSV records (only blank lines or a header)";
+                        default -> "no records (every Parquet footer says 0 rows)";
+                    };
             throw new BadInputException(
-                    usable.get(0).path(),
-                    "no_records",
-                    "Cannot read input " + inputs + ": its files "
-                            + "hold no " + (format == InputFormat.JSON ? "JSON" : "CSV") + " records (only blank lines"
-                            + (format == InputFormat.CSV ? " or a header" : "") + ")",
-                    null);
+                    usable.get(0).path(), "no_records", "Cannot read input " + inputs + ": " + which + " " + why, null);
         }
         Partitions parts =
                 Partitions.of(inputs, usable.stream().map(Verdict::path).toList());
@@ -237,7 +244,7 @@ public final class InputReader {
                 rows = JsonRecords.read(spark, usable, stringCols, parts.values(), parts.keys());
                 break;
             case CSV:
-                rows = CsvRecords.read(spark, inputs, usable, parts.values(), parts.keys());
+                rows = withPaths(CsvRecords.read(spark, inputs, usable, parts.values(), parts.keys()), stringCols);
                 break;
             case PARQUET: {
                 Map<String, String> pq = new TreeMap<>();
@@ -245,10 +252,14 @@ public final class InputReader {
                 pq.put("mergeSchema", "true");
                 String[] paths = files.stream().map(InputReader::escapeGlob).toArray(String[]::new);
                 rows = parts.addTo(withIssue(
-                                spark.read()
-                                        .options(pq)
-                                        .parquet(paths)
-                                        .withColumn(Source.RAW_COL, lit(null).cast(DataTypes.StringType)),
+                                withPaths(
+                                        spark.read()
+                                                .options(pq)
+                                                .parquet(paths)
+                                                .withColumn(
+                                                        Source.RAW_COL,
+                                                        lit(null).cast(DataTypes.StringType)),
+                                        stringCols),
                                 stringCols,
                                 true)
                         .withColumn(Source.FILE_COL, fileKey()));
@@ -258,6 +269,27 @@ public final class InputReader {
                 throw new IllegalStateException("unreachable: " + format);
         }
         return new Source(rows, format, files, inputCheck, ledger);
+    }
+
+    /**
+     * For each of {@code cols} that names a path ({@link ColumnPath}: a.b, `a.b`) and is not a top-level column, a
+     * column of that name holding the nested field (Parquet structs; CSV only the backquoted literal); a path that does
+     * not resolve adds nothing, and the missing column is reported where it is used.
+     */
+    private static Dataset<Row> withPaths(Dataset<Row> rows, List<String> cols) {
+        for (String c : cols) {
+            List<String> path = ColumnPath.parse(c);
+            if (List.of(rows.columns()).contains(c) || !ColumnPath.isPath(c)) {
+                continue;
+            }
+            try {
+                rows = rows.withColumn(c, rows.col(ColumnPath.sparkPath(path)));
+            } catch (Exception e) { // AnalysisException: no such field; Scala does not declare it
+
+                LOG.debug("No nested field {} in the input: {}", c, e.getMessage());
+            }
+        }
+        return rows;
     }
 
     private static Column fileKey() {

@@ -125,6 +125,15 @@ final class JsonRecords {
         }
         List<StructField> fields = new ArrayList<>();
         columns.forEach((name, kind) -> fields.add(DataTypes.createStructField(name, typeOf(kind), true)));
+        // a column option naming a path (a.b, `a.b`) that is not a top-level key: a string column of its own, named
+        // as given, holding the nested value (a string's value, else its JSON text)
+        List<String> derived = new ArrayList<>();
+        for (String c : stringCols) {
+            if (!columns.containsKey(c) && !derived.contains(c) && ColumnPath.isPath(c)) {
+                derived.add(c);
+                fields.add(DataTypes.createStructField(c, DataTypes.StringType, true));
+            }
+        }
         for (String p : parts) {
             fields.add(DataTypes.createStructField(p, DataTypes.StringType, true));
         }
@@ -155,6 +164,7 @@ final class JsonRecords {
                 new ConfBytes(conf),
                 new ArrayList<>(columns.keySet()),
                 new ArrayList<>(columns.values()),
+                derived.stream().map(ColumnPath::parse).toList(),
                 parts,
                 partitionValues);
         JavaRDD<Row> rows = jsc.parallelize(splits, Math.max(1, splits.size())).flatMap(parse);
@@ -207,10 +217,29 @@ final class JsonRecords {
     static void refuseIfNoObjects(Configuration conf, List<String> inputs, List<Verdict> files) {
         String firstFile = null;
         String firstLine = null;
+        String arrayFile = null;
+        String arrayProblem = null;
         int looked = 0;
+        int arrays = 0;
         for (Verdict v : files) {
             if (v.shape() == Shape.JSON_ARRAY) {
-                return;
+                if (arrays++ >= SAMPLE_FILES || v.bytes() >= (64 << 20)) {
+                    return; // not judged here: read as usual
+                }
+                String problem;
+                try (InputStream in = open(conf, v.path())) {
+                    problem = arrayProblem(in.readAllBytes());
+                } catch (IOException | RuntimeException e) {
+                    return;
+                }
+                if (problem == null) {
+                    return; // holds an object
+                }
+                if (!problem.isEmpty() && arrayProblem == null) {
+                    arrayFile = v.path();
+                    arrayProblem = problem;
+                }
+                continue;
             }
             if (v.shape() != Shape.LINES || looked >= 200) {
                 continue;
@@ -237,6 +266,14 @@ final class JsonRecords {
             } catch (IOException | RuntimeException e) {
                 return;
             }
+        }
+        if (arrayProblem != null) {
+            throw new BadInputException(
+                    arrayFile,
+                    "no_json_objects",
+                    "Cannot read input " + inputs + ": " + arrayFile + " " + arrayProblem
+                            + "; crest reads JSON Lines (one object per line) or .json files holding arrays of objects",
+                    null);
         }
         if (firstLine != null) {
             throw new BadInputException(
@@ -322,7 +359,8 @@ final class JsonRecords {
             boolean variantOfCrests =
                     !crests && stringCols.stream().anyMatch(c -> c.equalsIgnoreCase(n) && cols.containsKey(c));
             boolean variantOfKept = kept.keySet().stream().anyMatch(k -> k.equalsIgnoreCase(n));
-            if (crests || !variantOfCrests && !variantOfKept) {
+            // two of crest's own columns that differ only by case (evaluate asks for goal and Goal): the first wins
+            if (crests ? !variantOfKept : !variantOfCrests && !variantOfKept) {
                 kept.put(n, e.getValue() == null ? Kind.STRING : e.getValue());
             }
         }
@@ -431,6 +469,93 @@ final class JsonRecords {
         } catch (IOException | RuntimeException e) {
             return List.of(new String(all, off, all.length - off, StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * What keeps a .json file's arrays from giving records: null when some element (or top-level value) is an
+     * object, "" when it holds no values at all (an empty array), else a description: where it stops being valid
+     * JSON (junk after the array, a cut), or what its elements are instead of objects (arrays, strings, ...).
+     */
+    static String arrayProblem(byte[] all) {
+        int off = all.length >= 3 && (all[0] & 0xff) == 0xef && (all[1] & 0xff) == 0xbb && (all[2] & 0xff) == 0xbf
+                ? 3
+                : 0;
+        String firstOther = null;
+        boolean any = false;
+        boolean anyObject = false;
+        try (JsonParser p = FACTORY.createParser(all, off, all.length - off)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                boolean inArray = t == JsonToken.START_ARRAY;
+                if (inArray) {
+                    t = p.nextToken();
+                }
+                while (t != null && t != JsonToken.END_ARRAY) {
+                    any = true;
+                    if (t == JsonToken.START_OBJECT) {
+                        anyObject = true; // read on to the end: junk after the array is what makes it no records
+                    } else if (firstOther == null) {
+                        firstOther = (inArray ? "its arrays' elements are " : "it holds top-level ") + kindName(t);
+                    }
+                    p.skipChildren();
+                    if (!inArray) {
+                        break;
+                    }
+                    t = p.nextToken();
+                }
+                if (inArray && t == null) {
+                    return "is cut short: an array is not closed";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            String where =
+                    e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe && jpe.getLocation() != null
+                            ? " at line " + jpe.getLocation().getLineNr() + ", column "
+                                    + jpe.getLocation().getColumnNr()
+                            : "";
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe
+                    ? jpe.getOriginalMessage()
+                    : String.valueOf(e.getMessage());
+            msg = msg == null ? "" : msg.lines().findFirst().orElse("");
+            return "is not valid JSON" + where + " (" + (msg.length() > 120 ? msg.substring(0, 120) + "..." : msg)
+                    + ")";
+        }
+        return anyObject ? null : any ? firstOther + ", not objects" : "";
+    }
+
+    private static String kindName(JsonToken t) {
+        switch (t) {
+            case START_ARRAY:
+                return "arrays";
+            case VALUE_STRING:
+                return "strings";
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return "numbers";
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return "booleans";
+            case VALUE_NULL:
+                return "nulls";
+            default:
+                return String.valueOf(t);
+        }
+    }
+
+    /** True when {@code json} holds the JSON escape backslash-u0000 (a NUL once decoded), not an escaped backslash. */
+    static boolean hasEscapedNul(String json) {
+        int i = json.indexOf("\\u0000");
+        while (i >= 0) {
+            int backslashes = 0;
+            for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
+                backslashes++;
+            }
+            if (backslashes % 2 == 0) {
+                return true;
+            }
+            i = json.indexOf("\\u0000", i + 1);
+        }
+        return false;
     }
 
     /** The current value's JSON text (the parser is at its first token; afterwards at its last). */
@@ -557,6 +682,7 @@ final class JsonRecords {
         private final ConfBytes conf;
         private final List<String> names;
         private final List<Kind> kinds;
+        private final List<List<String>> derived;
         private final List<String> parts;
         private final Map<String, Map<String, String>> partitionValues;
 
@@ -564,11 +690,13 @@ final class JsonRecords {
                 ConfBytes conf,
                 List<String> names,
                 List<Kind> kinds,
+                List<List<String>> derived,
                 List<String> parts,
                 Map<String, Map<String, String>> partitionValues) {
             this.conf = conf;
             this.names = names;
             this.kinds = kinds;
+            this.derived = new ArrayList<>(derived);
             this.parts = parts;
             this.partitionValues = partitionValues;
         }
@@ -658,7 +786,8 @@ final class JsonRecords {
                     issue = Units.INVALID_UTF8;
                 }
             }
-            if (issue == null && raw.indexOf('\u0000') >= 0) {
+            if (issue == null && (raw.indexOf('\u0000') >= 0 || hasEscapedNul(raw))) {
+                // a NUL written as a JSON escape (backslash u0000) is the same character as a raw NUL byte once decoded
                 issue = Units.NUL_BYTE;
             }
             // trailing \r of a CRLF file is not part of the record
@@ -672,7 +801,7 @@ final class JsonRecords {
             if (issue != null) {
                 return issueRow(raw, issue, file, pv);
             }
-            Object[] values = new Object[names.size() + parts.size() + 4];
+            Object[] values = new Object[names.size() + derived.size() + parts.size() + 4];
             Map<String, String> extra = new LinkedHashMap<>();
             try (JsonParser p = FACTORY.createParser(raw)) {
                 JsonToken t = p.nextToken();
@@ -732,6 +861,9 @@ final class JsonRecords {
             } catch (IOException e) {
                 return issueRow(raw, Units.MALFORMED_JSON, file, pv);
             }
+            for (int d = 0; d < derived.size(); d++) {
+                values[names.size() + d] = RawJson.find(raw, derived.get(d)).value();
+            }
             fill(values, extra, file, raw, null, pv);
             return RowFactory.create(values);
         }
@@ -770,7 +902,7 @@ final class JsonRecords {
         }
 
         private Row issueRow(String raw, String issue, String file, Map<String, String> pv) {
-            Object[] values = new Object[names.size() + parts.size() + 4];
+            Object[] values = new Object[names.size() + derived.size() + parts.size() + 4];
             fill(values, Map.of(), file, raw, issue, pv);
             return RowFactory.create(values);
         }
@@ -782,7 +914,7 @@ final class JsonRecords {
                 String raw,
                 String issue,
                 Map<String, String> pv) {
-            int i = names.size();
+            int i = names.size() + derived.size();
             for (String p : parts) {
                 values[i++] = pv.get(p);
             }

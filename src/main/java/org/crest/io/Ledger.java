@@ -34,6 +34,15 @@ public final class Ledger {
             return -1;
         }
 
+        /**
+         * True once feed takes no more bytes (a quote open too long): the caller stops reading and asks
+         * {@link #resumeAt()}. Unlike resumeAt, it never treats the data so far as the end of the file, so a quoted
+         * field that merely spans two reads is not taken for an unclosed one.
+         */
+        default boolean stopped() {
+            return false;
+        }
+
         /** Continue counting from {@code offset} of the file (after {@link #resumeAt()}). */
         default void restartAt(long offset) {}
     }
@@ -138,6 +147,11 @@ public final class Ledger {
                 }
             }
             any = false;
+        }
+
+        @Override
+        public boolean stopped() {
+            return resume >= 0;
         }
 
         @Override

@@ -60,9 +60,67 @@ public final class RawJson {
             if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
                 return Kind.MALFORMED;
             }
+            if (found == Kind.MISSING && ColumnPath.isPath(field)) {
+                // no top-level key of that name: a path into nested objects (a.b, `a.b`)
+                return find(line, ColumnPath.parse(field)).kind();
+            }
             return found;
         } catch (JsonProcessingException e) {
             return Kind.MALFORMED;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What a path leads to in a record: the value's kind and its text (a string's value, else its JSON text). */
+    public record Found(Kind kind, String value) {}
+
+    /**
+     * The value at {@code path} in a JSON object record (the first occurrence of each key, as the reader's columns
+     * take it); MISSING when a key is absent or a step is not an object; MALFORMED or NOT_OBJECT for such records.
+     */
+    public static Found find(String line, java.util.List<String> path) {
+        String text = stripBom(line);
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return new Found(Kind.MALFORMED, null);
+            }
+            if (t != JsonToken.START_OBJECT) {
+                return new Found(Kind.NOT_OBJECT, null);
+            }
+            int depth = 0;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (!name.equals(path.get(depth))) {
+                    p.skipChildren();
+                    continue;
+                }
+                if (depth == path.size() - 1) {
+                    Kind k = kindOf(v);
+                    if (v == JsonToken.VALUE_STRING) {
+                        return new Found(k, p.getText());
+                    }
+                    if (v == JsonToken.VALUE_NULL) {
+                        return new Found(k, null);
+                    }
+                    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                        int start = (int) p.currentTokenLocation().getCharOffset();
+                        p.skipChildren();
+                        return new Found(k, text.substring(start, (int)
+                                p.currentLocation().getCharOffset()));
+                    }
+                    return new Found(k, p.getText());
+                }
+                if (v != JsonToken.START_OBJECT) {
+                    return new Found(Kind.MISSING, null);
+                }
+                depth++; // into the object: its fields come next
+            }
+            return new Found(Kind.MISSING, null);
+        } catch (JsonProcessingException e) {
+            return new Found(Kind.MALFORMED, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

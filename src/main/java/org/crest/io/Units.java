@@ -149,7 +149,7 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
      * An input column's name in the output: crest_* names (an earlier crest output being relabeled) move to
      * crest_prev_* so that the new labels never collide with them; JSON's own crest_extra stays.
      */
-    static String outputName(String name, InputFormat format) {
+    public static String outputName(String name, InputFormat format) {
         // case-insensitive, as Spark's duplicate-column check on write is: Crest_Label would collide too
         if (format == InputFormat.JSON && name.equals(Columns.EXTRA_COL)
                 || !name.regionMatches(true, 0, "crest_", 0, 6)) {
@@ -256,6 +256,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
             cols.removeIf(
                     c -> Source.isInternal(c) || c.equals(Columns.EXTRA_COL) && source.format() == InputFormat.JSON);
             String hint = "name the right one with " + flag;
+            if (ColumnPath.isPath(name)) {
+                hint = "'" + name + "' is read as a path into nested data: field by field through JSON objects or "
+                        + "Parquet structs (backquote a name that holds a dot: `a.b`), and it leads nowhere in this "
+                        + "input; " + hint;
+            }
             if (source.format() == InputFormat.CSV && cols.size() == 1) {
                 for (String d : new String[] {";", "\t", "|"}) {
                     if (cols.get(0).contains(d)) {
@@ -398,6 +403,11 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
         }
         if (error == null && text != null && text.length() > maxTextChars) {
             error = TEXT_TOO_LONG;
+            record = raw != null ? raw : recordOf(row);
+        }
+        if (error == null && text != null && text.indexOf('\u0000') >= 0) {
+            // a NUL that reached the text decoded (a JSON escape, a Parquet value): as a raw NUL byte
+            error = NUL_BYTE;
             record = raw != null ? raw : recordOf(row);
         }
         if (error == null && text != null && Text.isBlank(text)) {
@@ -637,6 +647,9 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     private Row textRow(Row row, Integer turn, String role, String text, java.util.function.Supplier<String> record) {
         if (Text.isBlank(text)) {
             return messageRow(row, turn, role, null, EMPTY_TEXT, record.get());
+        }
+        if (text.indexOf('\u0000') >= 0) {
+            return messageRow(row, turn, role, null, NUL_BYTE, record.get());
         }
         return Text.hasLoneSurrogate(text)
                 ? messageRow(row, turn, role, null, INVALID_UTF8, record.get())

@@ -231,7 +231,8 @@ public final class LabelJob {
         if (o.detectLanguage()) {
             scored = scored.withColumn(
                     Columns.LANG_COL,
-                    udf(new DetectLanguage(), DataTypes.StringType).apply(scored.col(units.textColumn())));
+                    udf(new DetectLanguage(), DataTypes.StringType)
+                            .apply(scored.col("`" + units.textColumn().replace("`", "``") + "`")));
         }
         if (table == null) {
             scored.write()
