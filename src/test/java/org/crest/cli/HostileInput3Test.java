@@ -36,7 +36,6 @@ import org.crest.Fixtures;
 import org.crest.SparkTestSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -756,7 +755,6 @@ class HostileInput3Test {
         k.done();
     }
 
-    @Disabled("fixed on branch datapath")
     @Test
     void escapedNulIsQuarantined(@TempDir Path dir) {
         Path in = dir.resolve("in");
