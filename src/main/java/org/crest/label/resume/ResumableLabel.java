@@ -29,6 +29,7 @@ import org.crest.Columns;
 import org.crest.ConservationException;
 import org.crest.UsageException;
 import org.crest.inference.ModelBundle;
+import org.crest.io.BadInputException;
 import org.crest.label.LabelJob;
 import org.crest.label.LabelOptions;
 import org.crest.label.LabelSummary;
@@ -303,11 +304,37 @@ public final class ResumableLabel {
 
         Path stage = new Path(run.staging(), dt);
         TableOutput tables = run.options().tables();
-        LabelSummary s = LabelJob.run(
-                run.spark(),
-                run.label().forPartition(List.of(in.toString()), stage.toString()),
-                run.bundle(),
-                tables == null ? null : tables.bind(run.spark(), run.runId(), dt.substring(3)));
+        LabelSummary s;
+        try {
+            s = LabelJob.run(
+                    run.spark(),
+                    run.label().forPartition(List.of(in.toString()), stage.toString()),
+                    run.bundle(),
+                    tables == null ? null : tables.bind(run.spark(), run.runId(), dt.substring(3)));
+        } catch (BadInputException e) {
+            if (!"no_records".equals(e.reason())) {
+                throw e;
+            }
+            // a day whose files hold no records (0-byte or blank-line files, Parquet files of 0 rows, as producers
+            // write for a day without traffic) is empty like a day without data files: nothing is committed, a
+            // committed output stays, and the next run looks again
+            String why = e.getMessage()
+                    + (prev.manifest() != null
+                            ? "; the output committed by run " + prev.manifest().runId() + " stays"
+                            : "");
+            LOG.warn("Skipping {}: {}", dt, why);
+            return new ResumeSummary.Partition(
+                    dt,
+                    ResumeSummary.EMPTY,
+                    why,
+                    files.size(),
+                    0,
+                    0,
+                    0,
+                    0,
+                    prev.manifest() == null ? null : prev.manifest().runId(),
+                    seconds(t0));
+        }
         List<FileEntry> after = PartitionManifest.listFiles(run.inFs(), in, true);
         if (!after.equals(files)) {
             PartitionManifest probe = manifest(run, dt, in, s, files, List.of());
