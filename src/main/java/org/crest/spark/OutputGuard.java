@@ -204,9 +204,19 @@ public final class OutputGuard implements AutoCloseable {
     }
 
     /**
-     * --mode overwrite replaces an earlier output, never other data: an output that is a file is refused, and for
-     * {@code label} a non-empty folder with neither {@code _crest_summary.json} nor {@code _SUCCESS} at its top (a typo
-     * such as {@code --output /data} would otherwise delete a folder of someone's files).
+     * The files at the top of an earlier output of each command; a non-empty folder with none of them is not an
+     * earlier output of that command, and --mode overwrite refuses to replace it.
+     */
+    private static final Map<String, List<String>> MARKERS = Map.of(
+            "label", List.of(org.crest.Columns.SUMMARY_FILE, "_SUCCESS"),
+            "evaluate", List.of("metrics.json", "metrics.csv", "suite.json", "suite.md", "_SUCCESS"),
+            "relabel", List.of("relabel.json", "disagreements.csv", "_SUCCESS"),
+            "cluster", List.of("_crest_cluster_summary.json", "clusters.csv", "report.md"));
+
+    /**
+     * --mode overwrite replaces an earlier output, never other data: an output that is a file is refused, and so is
+     * a non-empty folder with none of the command's output files at its top ({@link #MARKERS}; a typo such as
+     * {@code --output /data} would otherwise delete a folder of someone's files).
      */
     private static void refuseOtherData(FileSystem fs, Path out, String arg, String command) throws IOException {
         FileStatus st = fs.getFileStatus(out);
@@ -215,19 +225,19 @@ public final class OutputGuard implements AutoCloseable {
         if (st.isFile()) {
             throw new UsageException("Cannot write: --output " + arg + " is a file, not an output folder" + keep);
         }
-        if (!command.equals("label")) {
+        List<String> markers = MARKERS.get(command);
+        if (markers == null) {
             return;
         }
         FileStatus[] children = fs.listStatus(out);
         for (FileStatus c : children) {
-            String n = c.getPath().getName();
-            if (n.equals(org.crest.Columns.SUMMARY_FILE) || n.equals("_SUCCESS")) {
+            if (markers.contains(c.getPath().getName())) {
                 return;
             }
         }
         if (children.length > 0) {
-            throw new UsageException("Cannot write: --output " + arg + " holds files that are not a crest label "
-                    + "output (no " + org.crest.Columns.SUMMARY_FILE + ", e.g. "
+            throw new UsageException("Cannot write: --output " + arg + " holds files that are not a crest " + command
+                    + " output (none of " + String.join(", ", markers) + ", e.g. "
                     + children[0].getPath().getName()
                     + ")" + keep + ", or empty that folder first");
         }

@@ -179,4 +179,33 @@ class OutputGuardTest {
                 .isInstanceOf(UsageException.class)
                 .hasMessageContaining("root of its file system");
     }
+
+    @Test
+    void overwriteReplacesOnlyAnEarlierOutputOfTheSameCommand() throws Exception {
+        for (String[] c : new String[][] {
+            {"evaluate", "metrics.json"}, {"relabel", "relabel.json"}, {"cluster", "_crest_cluster_summary.json"}
+        }) {
+            Path root = Fixtures.tempDir("guard-other-");
+            Path data = Files.createDirectories(root.resolve("data"));
+            Files.writeString(data.resolve("precious.csv"), "keep me");
+            assertThatThrownBy(() -> OutputGuard.open(CONF, c[0], data.toString(), true, List.of(), true))
+                    .as(c[0])
+                    .isInstanceOf(UsageException.class)
+                    .hasMessageContaining("holds files that are not a crest " + c[0] + " output")
+                    .hasMessageContaining("precious.csv");
+            assertThat(data.resolve("precious.csv"))
+                    .as(c[0] + ": nothing deleted")
+                    .hasContent("keep me");
+            // an earlier output of that command (its marker at the top) is replaced
+            Path earlier = Files.createDirectories(root.resolve("earlier"));
+            Files.writeString(earlier.resolve(c[1]), "{}");
+            try (OutputGuard g = OutputGuard.open(CONF, c[0], earlier.toString(), true, List.of(), true)) {
+                Files.createDirectories(Path.of(g.writePath().replaceFirst("^file:", "")));
+                g.commit();
+            }
+            assertThat(earlier.resolve(c[1]))
+                    .as(c[0] + ": the earlier output was replaced")
+                    .doesNotExist();
+        }
+    }
 }
