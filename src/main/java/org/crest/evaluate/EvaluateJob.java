@@ -474,17 +474,8 @@ public final class EvaluateJob {
                     .filter(c -> c.level().equals(Metrics.GROUP) && a.key().equals(c.group()))
                     .findFirst()
                     .orElse(null);
-            md.append("| ")
-                    .append(a.key())
-                    .append(" | ")
-                    .append(String.join(" ", members))
-                    .append(" | ")
-                    .append(Reports.pct(a.f1()))
-                    .append(" | ")
-                    .append(pooled == null ? "-" : pooled.c().n())
-                    .append(" | ")
-                    .append(pooled == null ? "-" : Reports.pct(pooled.c().f1()))
-                    .append(" |\n");
+            Reports.groupRow(md, a, members, pooled);
+            md.append('\n');
         }
         md.append('\n');
     }

@@ -96,4 +96,23 @@ public final class Reports {
                 k.f1(),
                 k.accuracy());
     }
+
+    /**
+     * One row of a language-group table, without its line end: the group, its member languages, the mean of their
+     * F1 and the pooled count and F1 ({@code -} when there is no pooled cell). evaluate's report and the suite's
+     * share it; the suite appends the paper's columns.
+     */
+    static void groupRow(StringBuilder md, Metrics.Average a, java.util.List<String> members, Cell pooled) {
+        md.append("| ")
+                .append(a.key())
+                .append(" | ")
+                .append(String.join(" ", members))
+                .append(" | ")
+                .append(pct(a.f1()))
+                .append(" | ")
+                .append(pooled == null ? "-" : pooled.c().n())
+                .append(" | ")
+                .append(pooled == null ? "-" : pct(pooled.c().f1()))
+                .append(" |");
+    }
 }

@@ -546,17 +546,7 @@ final class SuiteReport {
                     .filter(c -> group(c).equals(a.key()))
                     .findFirst()
                     .orElse(null);
-            md.append("| ")
-                    .append(a.key())
-                    .append(" | ")
-                    .append(String.join(" ", members))
-                    .append(" | ")
-                    .append(Reports.pct(a.f1()))
-                    .append(" | ")
-                    .append(pooled == null ? "-" : pooled.c().n())
-                    .append(" | ")
-                    .append(pooled == null ? "-" : Reports.pct(pooled.c().f1()))
-                    .append(" |");
+            Reports.groupRow(md, a, members, pooled);
             for (String m : PAPER_MODELS) {
                 List<Double> p = paperSameCells(m, a.key());
                 md.append(' ')
