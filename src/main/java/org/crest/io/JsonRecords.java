@@ -685,6 +685,10 @@ final class JsonRecords {
         private final List<List<String>> derived;
         private final List<String> parts;
         private final Map<String, Map<String, String>> partitionValues;
+        /** The last file and its {@link InputReader#pathKey}: a task reads one file's records in a row. */
+        private transient String keyOf;
+
+        private transient String key;
 
         Parse(
                 ConfBytes conf,
@@ -901,6 +905,14 @@ final class JsonRecords {
             }
         }
 
+        private String fileKey(String file) {
+            if (!java.util.Objects.equals(file, keyOf)) {
+                key = InputReader.pathKey(file);
+                keyOf = file;
+            }
+            return key;
+        }
+
         private Row issueRow(String raw, String issue, String file, Map<String, String> pv) {
             Object[] values = new Object[names.size() + derived.size() + parts.size() + 4];
             fill(values, Map.of(), file, raw, issue, pv);
@@ -919,7 +931,7 @@ final class JsonRecords {
                 values[i++] = pv.get(p);
             }
             values[i++] = extra.isEmpty() ? null : extraJson(extra);
-            values[i++] = InputReader.pathKey(file);
+            values[i++] = fileKey(file);
             values[i++] = raw;
             values[i] = issue;
         }

@@ -101,4 +101,39 @@ class BenchTempFoldersTest {
                 .as("the single-candidate key only when there is one")
                 .isFalse();
     }
+
+    @Test
+    void benchRunsThePipelineJobToASteadyStateAndReportsEveryRun() throws Exception {
+        // the demo bundle as the near-null model: two full-size warm runs, then the measured one
+        Path base = Fixtures.tempDir("bench-pipe-");
+        Path tmp = Files.createDirectories(base.resolve("tmp"));
+        Path log = base.resolve("bench.log");
+        Path report = base.resolve("report.json");
+        int rc = bench(
+                tmp,
+                log,
+                "--pipeline-model",
+                "demo",
+                "--pipeline-rows",
+                "300",
+                "--pipeline-warm-runs",
+                "2",
+                "--report",
+                report.toString());
+        String out = Files.readString(log);
+        assertThat(rc).as(out).isZero();
+        assertThat(out).contains("run 3 of the job on these texts in this JVM");
+        com.fasterxml.jackson.databind.JsonNode p = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(report.toFile())
+                .get("pipeline");
+        assertThat(p.get("rows").asInt()).isEqualTo(300);
+        assertThat(p.get("job_warm_runs").asInt()).isEqualTo(2);
+        assertThat(p.get("job_rows_per_s_earlier_runs")).hasSize(2);
+        for (com.fasterxml.jackson.databind.JsonNode r : p.get("job_rows_per_s_earlier_runs")) {
+            assertThat(r.asDouble()).isPositive();
+        }
+        assertThat(p.get("ratio_vs_raw_tokenizer").asDouble()).isPositive();
+        assertThat(p.get("ratio_vs_raw_tokenizer_first_run").asDouble()).isPositive();
+        assertThat(crestFolders(tmp)).as("crest temp folders left in %s", tmp).isEmpty();
+    }
 }

@@ -112,6 +112,15 @@ public final class BenchCommand implements Callable<Integer> {
                     + "lines). Default: short synthetic chat messages (3-32 words).")
     Path pipelineInput;
 
+    @Option(
+            names = "--pipeline-warm-runs",
+            defaultValue = "2",
+            paramLabel = "N",
+            description = "Full-size runs of the --pipeline-model job before the measured one, so that the JIT has "
+                    + "compiled its per-row code, as in an executor that labels for hours (the first run's ratio is "
+                    + "printed too). Default: ${DEFAULT-VALUE}.")
+    int pipelineWarmRuns;
+
     @Mixin
     ModelOptions model;
 
@@ -128,6 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchArgs.atLeast("--threads", threads, 0);
         BenchArgs.atLeast("--partitions", partitions, 0);
         BenchArgs.atLeast("--pipeline-rows", pipelineRows, 1);
+        BenchArgs.atLeast("--pipeline-warm-runs", pipelineWarmRuns, 0);
         BenchArgs.atLeast("--batch-tokens", batch.batchTokens(), 1);
         BenchArgs.atLeast("--max-batch-size", batch.maxBatchSize(), 1);
         BenchArgs.atLeast("--chunk-rows", batch.chunkRows(), 1);
@@ -226,6 +236,7 @@ public final class BenchCommand implements Callable<Integer> {
                         cores,
                         dir,
                         parts,
+                        pipelineWarmRuns,
                         (in, out) -> options(in, out, pipelineBundle.dir().toString()));
             }
         } finally {
