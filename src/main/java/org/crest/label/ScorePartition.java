@@ -147,7 +147,10 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
                 JobSupport.assignedGpu(),
                 onSessionCreated);
         return new Classifier(
-                session, settings.windowing(local.bosId(), local.eosId()), settings.batcher(), settings.unsafeIndex());
+                session,
+                settings.windowing(local.bosId(), local.eosId()),
+                settings.batcher().forDevice(session.device()),
+                settings.unsafeIndex());
     }
 
     private final class Chunks implements Iterator<Row> {

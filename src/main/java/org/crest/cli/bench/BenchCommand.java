@@ -192,7 +192,10 @@ public final class BenchCommand implements Callable<Integer> {
                 windows.size(),
                 windows.stream().mapToLong(x -> x.length).sum());
         Loop ceiling = plainLoop(
-                plain, windows, new LengthBatcher(batch.batchTokens(), batch.maxBatchSize()), batch.chunkRows());
+                plain,
+                windows,
+                new LengthBatcher(batch.batchTokens(), batch.maxBatchSize()).forDevice(plain.device()),
+                batch.chunkRows());
         System.out.printf("(a) plain loop done in %.1f s%n", ceiling.seconds);
         Loop naive = naiveLoop(plain, windows, 8);
         System.out.printf("(b) naive loop done in %.1f s%n", naive.seconds);
@@ -348,6 +351,7 @@ public final class BenchCommand implements Callable<Integer> {
             int[] lengths = windows.stream().mapToInt(x -> x.length).toArray();
             List<int[]> batches = new LengthBatcher(
                             scoring.batch().batchTokens(), scoring.batch().maxBatchSize())
+                    .forDevice(plain.device())
                     .batches(lengths);
             PrecisionCompareCommand.Interleaved run = PrecisionCompareCommand.Interleaved.run(
                     plain,
