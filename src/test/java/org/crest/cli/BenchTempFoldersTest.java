@@ -134,6 +134,7 @@ class BenchTempFoldersTest {
         }
         assertThat(p.get("ratio_vs_raw_tokenizer").asDouble()).isPositive();
         assertThat(p.get("ratio_vs_raw_tokenizer_first_run").asDouble()).isPositive();
+        assertThat(p.get("ratio_vs_raw_tokenizer_earlier_runs")).hasSize(2);
         assertThat(crestFolders(tmp)).as("crest temp folders left in %s", tmp).isEmpty();
     }
 }

@@ -79,22 +79,27 @@ final class PipelineBench {
         String loadBefore = loadAverage();
         long tokens = 0;
         Timed raw;
+        // the JVM's JIT compiles Spark's, Parquet's and crest's per-row code during the first full-size runs (on a
+        // 2-core box its compiler threads took ~17 s of CPU in the first 160k-row run); an executor that labels for
+        // hours pays that once, so the job runs the whole input until its rate is steady and the last run is
+        // measured. Each job run follows a raw tokenizer pass of its own, so that each ratio compares two adjacent
+        // measurements (a shared box's load changes from minute to minute).
+        List<Double> runs = new ArrayList<>();
+        List<Double> runRatios = new ArrayList<>();
         try (ModelSession s = ModelSession.create(bundle, ModelSession.Kind.CLASSIFIER, Device.CPU, 1, -1)) {
             rawTokenizer(s, texts.subList(0, Math.min(2000, texts.size())), cores); // warm the JIT
-            raw = rawTokenizer(s, texts, cores);
             for (String x : texts) {
                 tokens += s.tokenize(x).length;
             }
-        }
-        LabelJob.run(spark, options.apply(List.of(warm), dir.resolve("pipeline-warm-out")));
-        // the JVM's JIT compiles Spark's, Parquet's and crest's per-row code during the first full-size runs (on a
-        // 2-core box its compiler threads took ~17 s of CPU in the first 160k-row run); an executor that labels for
-        // hours pays that once, so the job runs the whole input until its rate is steady and the last run is measured
-        List<Double> runs = new ArrayList<>();
-        for (int k = 0; k < warmRuns; k++) {
-            LabelSummary w = LabelJob.run(spark, options.apply(input, dir.resolve("pipeline-out-warm-" + k)));
-            runs.add(w.rowsLabeled() / w.labelSeconds());
-            deleteQuietly(dir.resolve("pipeline-out-warm-" + k));
+            LabelJob.run(spark, options.apply(List.of(warm), dir.resolve("pipeline-warm-out")));
+            for (int k = 0; k < warmRuns; k++) {
+                Timed r = rawTokenizer(s, texts, cores);
+                LabelSummary w = LabelJob.run(spark, options.apply(input, dir.resolve("pipeline-out-warm-" + k)));
+                runs.add(w.rowsLabeled() / w.labelSeconds());
+                runRatios.add(runs.get(k) / (texts.size() / r.seconds()));
+                deleteQuietly(dir.resolve("pipeline-out-warm-" + k));
+            }
+            raw = rawTokenizer(s, texts, cores);
         }
         long cpu = processCpuNanos();
         StageCpu stages = StageCpu.listen(spark);
@@ -137,12 +142,14 @@ final class PipelineBench {
                         : String.format(
                                 Locale.ROOT,
                                 " (run %d of the job on these texts in this JVM; the earlier ones: %s rows/s, "
-                                        + "first run / raw tokenizer = %.2f×)",
+                                        + "%s × the raw tokenizer pass before each)",
                                 runs.size() + 1,
                                 runs.stream()
                                         .map(r -> String.format(Locale.ROOT, "%.0f", r))
                                         .collect(java.util.stream.Collectors.joining(", ")),
-                                runs.get(0) / rawRows));
+                                runRatios.stream()
+                                        .map(r -> String.format(Locale.ROOT, "%.2f", r))
+                                        .collect(java.util.stream.Collectors.joining(", "))));
         Map<String, Object> stageCpu = stages.print("label job, near-null model", n);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", bundle.id());
@@ -158,8 +165,9 @@ final class PipelineBench {
         m.put("ratio_vs_raw_tokenizer", ratio);
         m.put("job_warm_runs", runs.size());
         m.put("job_rows_per_s_earlier_runs", runs);
+        m.put("ratio_vs_raw_tokenizer_earlier_runs", runRatios);
         if (!runs.isEmpty()) {
-            m.put("ratio_vs_raw_tokenizer_first_run", runs.get(0) / rawRows);
+            m.put("ratio_vs_raw_tokenizer_first_run", runRatios.get(0));
         }
         m.put("job_stage_cpu_us_per_row", stageCpu);
         m.put("load_average_before", loadBefore);
