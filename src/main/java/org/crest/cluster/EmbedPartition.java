@@ -68,7 +68,8 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
         ModelBundle local = JobSupport.localBundle(bundle, shippedAs);
         ModelSession session =
                 SessionCache.get(local, ModelSession.Kind.ENCODER, device, intraOpThreads, JobSupport.assignedGpu());
-        Encoder encoder = new Encoder(session, maxTokens, new LengthBatcher(batchTokens, maxBatchSize));
+        Encoder encoder = new Encoder(
+                session, maxTokens, new LengthBatcher(batchTokens, maxBatchSize).forDevice(session.device()));
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
 

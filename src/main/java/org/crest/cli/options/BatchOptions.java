@@ -23,8 +23,10 @@ public final class BatchOptions {
             names = "--batch-tokens",
             defaultValue = "4096",
             paramLabel = "N",
-            description = "Token budget of one model batch (batch size × padded length). Raise it on GPUs. "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Token budget of one model batch (batch size × padded length). Windows are sorted by "
+                    + "length; on a GPU each batch is filled up to the budget, on a CPU the sorted windows are cut "
+                    + "where padding would cost more than a batch (a CPU computes a token at about the same cost "
+                    + "in small and large batches). Raise it on GPUs. Default: ${DEFAULT-VALUE}.")
     int batchTokens;
 
     @Option(
