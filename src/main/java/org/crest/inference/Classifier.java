@@ -58,12 +58,16 @@ public final class Classifier {
     }
 
     public Scores score(List<String> texts) {
-        int n = texts.size();
-        List<long[]> tokenized = new ArrayList<>(n);
+        return scoreTokens(tokenize(texts));
+    }
+
+    /** Content token ids of each text ({@link ModelSession#tokenize}); safe to call from another thread. */
+    public List<long[]> tokenize(List<String> texts) {
+        List<long[]> tokenized = new ArrayList<>(texts.size());
         for (String t : texts) {
             tokenized.add(session.tokenize(t));
         }
-        return scoreTokens(tokenized);
+        return tokenized;
     }
 
     /** Scores texts given as content token ids (no specials). */

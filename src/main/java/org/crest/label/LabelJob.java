@@ -219,7 +219,8 @@ public final class LabelJob {
                 JobSupport.ship(spark, bundle),
                 settings,
                 good.schema().fieldIndex(units.textColumn()),
-                metrics);
+                metrics,
+                ScorePartition.Prefetch.parse(spark.conf().get(ScorePartition.PREFETCH_CONF, "auto")));
         spark.sparkContext()
                 .setJobDescription(
                         "crest label: score " + source.files().size() + " file(s) with " + bundle.id() + " and write "
@@ -344,6 +345,7 @@ public final class LabelJob {
                 .computedTokens(computed)
                 .paddingEfficiency(computed == 0 ? 1.0 : (double) real / computed)
                 .batches(metrics.batches.value())
+                .chunksTokenizedAhead(metrics.tokenizedAhead.value())
                 .sessionsCreated(metrics.sessions.value())
                 .sessionsPerExecutor(metrics.sessionsPerExecutor(bundle.id()))
                 .quarantineReasons(reasons)

@@ -29,6 +29,9 @@ public record LabelSummary(
         @JsonProperty("computed_tokens") long computedTokens,
         @JsonProperty("padding_efficiency") double paddingEfficiency,
         @JsonProperty("batches") long batches,
+        // chunks whose texts a task tokenized on a second thread while the model ran the chunk before
+        // (spark.crest.label.prefetch; on GPU sessions by default); 0 when off
+        @JsonProperty("chunks_tokenized_ahead") long chunksTokenizedAhead,
         @JsonProperty("sessions_created") long sessionsCreated,
         // ONNX Runtime sessions of the model per executor id ("driver" in local mode): 1 each when caching works
         @JsonProperty("sessions_per_executor") Map<String, Long> sessionsPerExecutor,
@@ -83,6 +86,7 @@ public record LabelSummary(
         b.computedTokens = computedTokens;
         b.paddingEfficiency = paddingEfficiency;
         b.batches = batches;
+        b.chunksTokenizedAhead = chunksTokenizedAhead;
         b.sessionsCreated = sessionsCreated;
         b.sessionsPerExecutor = sessionsPerExecutor;
         b.quarantineReasons = quarantineReasons;
@@ -124,6 +128,7 @@ public record LabelSummary(
         private long computedTokens;
         private double paddingEfficiency;
         private long batches;
+        private long chunksTokenizedAhead;
         private long sessionsCreated;
         private Map<String, Long> sessionsPerExecutor;
         private Map<String, Long> quarantineReasons;
@@ -247,6 +252,11 @@ public record LabelSummary(
             return this;
         }
 
+        public Builder chunksTokenizedAhead(long chunksTokenizedAhead) {
+            this.chunksTokenizedAhead = chunksTokenizedAhead;
+            return this;
+        }
+
         public Builder sessionsCreated(long sessionsCreated) {
             this.sessionsCreated = sessionsCreated;
             return this;
@@ -345,6 +355,7 @@ public record LabelSummary(
                     computedTokens,
                     paddingEfficiency,
                     batches,
+                    chunksTokenizedAhead,
                     sessionsCreated,
                     sessionsPerExecutor,
                     quarantineReasons,

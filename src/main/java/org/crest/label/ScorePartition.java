@@ -47,11 +47,41 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
      */
     static final int MAX_NON_FINITE_ROWS = 1000;
 
+    /**
+     * Spark setting: {@code auto} (default: on when the task's session runs on a GPU), {@code on} or {@code off}.
+     * On, a task tokenizes its next chunk on a thread of its own while the model runs the current one, so a GPU
+     * does not wait for the CPU between chunks; on a CPU that thread would only compete with the model for the
+     * task's core.
+     */
+    public static final String PREFETCH_CONF = "spark.crest.label.prefetch";
+
+    /** {@link #PREFETCH_CONF}'s values. */
+    public enum Prefetch {
+        AUTO,
+        ON,
+        OFF;
+
+        /** The setting's value, or a UsageException naming it. */
+        public static Prefetch parse(String v) {
+            try {
+                return valueOf(v.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new org.crest.UsageException(
+                        "Cannot label: " + PREFETCH_CONF + " must be auto, on or off (" + v + ")");
+            }
+        }
+
+        boolean on(String device) {
+            return this == ON || (this == AUTO && device != null && device.startsWith("cuda"));
+        }
+    }
+
     private final ModelBundle bundle;
     private final String shippedAs; // name under SparkFiles, or null to use the bundle's own path
     private final ScoringSettings settings;
     private final int textIndex;
     private final Metrics metrics;
+    private final Prefetch prefetch;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScorePartition.class);
 
@@ -61,6 +91,9 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         final LongAccumulator realTokens;
         final LongAccumulator computedTokens;
         final LongAccumulator batches;
+        /** Chunks tokenized on the task's second thread while the model ran the chunk before ({@link Prefetch}). */
+        final LongAccumulator tokenizedAhead;
+
         final LongAccumulator sessions;
         /** One "executorId TAB pid TAB sessions of this model in that JVM" per task, failed and killed ones too. */
         final CollectionAccumulator<String> sessionReports;
@@ -78,6 +111,7 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
             realTokens = sc.longAccumulator("crest.tokens.real");
             computedTokens = sc.longAccumulator("crest.tokens.computed");
             batches = sc.longAccumulator("crest.batches");
+            tokenizedAhead = sc.longAccumulator("crest.chunks.tokenized_ahead");
             sessions = sc.longAccumulator("crest.sessions.created");
             // counts failed and killed tasks too (a plain collectionAccumulator drops them): a speculative original
             // that was killed, or an attempt that failed, still created its JVM's session
@@ -113,12 +147,19 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         }
     }
 
-    ScorePartition(ModelBundle bundle, String shippedAs, ScoringSettings settings, int textIndex, Metrics metrics) {
+    ScorePartition(
+            ModelBundle bundle,
+            String shippedAs,
+            ScoringSettings settings,
+            int textIndex,
+            Metrics metrics,
+            Prefetch prefetch) {
         this.bundle = bundle;
         this.shippedAs = shippedAs;
         this.settings = settings;
         this.textIndex = textIndex;
         this.metrics = metrics;
+        this.prefetch = prefetch;
     }
 
     @Override
@@ -128,7 +169,11 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         metrics.sessionReports.add((env == null ? "driver" : env.executorId()) + "\t"
                 + ProcessHandle.current().pid() + "\t"
                 + SessionCache.created(bundle.sha256(), ModelSession.Kind.CLASSIFIER));
-        return new Chunks(rows, classifier, bundle.id(), TaskFaults.forThisTask(env));
+        Chunks chunks = new Chunks(rows, classifier, bundle.id(), TaskFaults.forThisTask(env));
+        if (prefetch.on(classifier.session().device())) {
+            chunks.prefetch();
+        }
+        return chunks;
     }
 
     /**
@@ -162,6 +207,10 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         private boolean firstChunkDone;
         private long emitted;
         private int nonFiniteSent;
+        /** The tokenizing thread when prefetching, else null. */
+        private java.util.concurrent.ExecutorService tokenizer;
+        /** The chunk read ahead, being tokenized (prefetching only). */
+        private Chunk next;
 
         Chunks(Iterator<Row> in, Classifier classifier, String modelId, TaskFaults faults) {
             this.in = in;
@@ -170,14 +219,40 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
             this.faults = faults;
         }
 
+        /**
+         * Tokenizes each next chunk on a thread of this task while the model scores the current one. Rows are read
+         * on the task's own thread (Spark's iterators and input-file bookkeeping belong to it); only the texts go
+         * to the tokenizing thread, which ends with the task.
+         */
+        void prefetch() {
+            tokenizer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "crest-tokenize-ahead");
+                t.setDaemon(true);
+                return t;
+            });
+            java.util.concurrent.ExecutorService pool = tokenizer;
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            if (task != null) {
+                task.addTaskCompletionListener(new org.apache.spark.util.TaskCompletionListener() {
+                    @Override
+                    public void onTaskCompletion(org.apache.spark.TaskContext context) {
+                        pool.shutdownNow(); // also when the task failed or was killed mid-partition
+                    }
+                });
+            }
+        }
+
         @Override
         public boolean hasNext() {
             if (ready.isEmpty() && emitted > 0 && !firstChunkDone) {
                 firstChunkDone = true;
                 faults.afterFirstChunk();
             }
-            while (ready.isEmpty() && in.hasNext()) {
+            while (ready.isEmpty() && (next != null || in.hasNext())) {
                 fill(); // a chunk whose rows all went to the quarantine leaves nothing ready: take the next one
+            }
+            if (ready.isEmpty() && tokenizer != null) {
+                tokenizer.shutdown();
             }
             return !ready.isEmpty();
         }
@@ -191,7 +266,11 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
             return ready.poll();
         }
 
-        private void fill() {
+        /** A chunk's rows and texts; when read ahead, its tokenization in flight. */
+        private record Chunk(List<Row> rows, List<String> texts, java.util.concurrent.Future<List<long[]>> ids) {}
+
+        /** The next chunk of rows (at least one), read on the task's thread. */
+        private Chunk read() {
             List<Row> chunk = new ArrayList<>(settings.chunkRows());
             List<String> texts = new ArrayList<>(settings.chunkRows());
             long chars = 0;
@@ -202,7 +281,43 @@ public final class ScorePartition implements MapPartitionsFunction<Row, Row> {
                 texts.add(text);
                 chars += text.length();
             }
-            Classifier.Scores s = classifier.score(texts);
+            return new Chunk(
+                    chunk, texts, tokenizer == null ? null : tokenizer.submit(() -> classifier.tokenize(texts)));
+        }
+
+        private List<long[]> tokens(Chunk c) {
+            try {
+                return c.ids().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while tokenizing a chunk ahead", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException("Cannot tokenize a chunk ahead", e.getCause());
+            }
+        }
+
+        private void fill() {
+            Classifier.Scores s;
+            List<Row> chunk;
+            if (tokenizer == null) {
+                Chunk c = read();
+                chunk = c.rows();
+                s = classifier.score(c.texts());
+            } else {
+                Chunk c = next != null ? next : read();
+                next = in.hasNext() ? read() : null; // tokenized while the model scores c
+                if (next != null) {
+                    metrics.tokenizedAhead.add(1);
+                }
+                chunk = c.rows();
+                s = classifier.scoreTokens(tokens(c));
+            }
             metrics.realTokens.add(s.realTokens);
             metrics.computedTokens.add(s.computedTokens);
             metrics.batches.add(s.batches);
