@@ -222,35 +222,46 @@ for b in $bundles; do
   done
 done
 
+job_run() { # job_run LABEL BUNDLE TASKS [bench options...]: one crest bench run, one table row
+  local name="$1" b="$2" callers="$3"
+  shift 3
+  if [ "$(elapsed)" -gt $(( budget - 60 )) ]; then
+    say "(skipped $name with $callers task(s): $(elapsed) s elapsed, budget $budget s)" | tee -a "$results"
+    return 0
+  fi
+  local tag="${name// /-}"
+  tag="${tag//[()]/}"
+  local rep="$out/job-$tag-$callers.json"
+  start_sampler "$out/smi-job-$tag-$callers.csv"
+  if ! crest bench --model "$b" --device "$device" --master "local[$callers]" --rows "$rows" \
+      --batch-tokens 16384 --max-batch-size 256 --report "$rep" "$@" >"$out/job-$tag-$callers.log" 2>&1; then
+    stop_sampler
+    say "gpu-check: crest bench failed on $b with local[$callers]:" >&2
+    grep -v ' INFO ' "$out/job-$tag-$callers.log" | tail -5 >&2
+    exit 1
+  fi
+  stop_sampler
+  local jt pt
+  jt=$(tr -d '\n ' <"$rep" | sed -n 's/.*"job":{[^}]*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p')
+  pt=$(tr -d '\n ' <"$rep" | sed -n 's/.*"plain":{[^}]*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p')
+  printf '%-26s %7s %12.0f %12.0f %12s  %s\n' "$name" "$callers" "${jt:-0}" "${pt:-0}" \
+    "$(awk -v a="${jt:-0}" -v b="${pt:-1}" 'BEGIN { printf "%.2fx", a / b }')" \
+    "$(util_of "$out/smi-job-$tag-$callers.csv")" | tee -a "$results"
+}
+
 if [ "$job" = 1 ]; then
   say ""
   say "label job (crest bench: Spark local[T], T tasks sharing GPU 0 through one session per JVM; the same as"
-  say "spark.task.resource.gpu.amount 1/T on an executor with one GPU); GPU sampled over the whole run:"
-  printf '%-22s %7s %12s %12s %12s  %s\n' bundle tasks "job tok/s" "plain tok/s" "job/plain" "GPU" | tee -a "$results"
+  say "spark.task.resource.gpu.amount 1/T on an executor with one GPU); GPU sampled over the whole run; each task"
+  say "tokenizes its next chunk while the GPU runs the current one (spark.crest.label.prefetch, on for GPUs), and"
+  say "the last row is the same run without that:"
+  printf '%-26s %7s %12s %12s %12s  %s\n' bundle tasks "job tok/s" "plain tok/s" "job/plain" "GPU" | tee -a "$results"
   for b in "$out/b-fp32-plain" "$out/b-fp16-fused"; do
-    name="${b##*/b-}"
     for callers in $callers_list; do
-      if [ "$(elapsed)" -gt $(( budget - 60 )) ]; then
-        say "(skipped $name with $callers task(s): $(elapsed) s elapsed, budget $budget s)" | tee -a "$results"
-        continue
-      fi
-      rep="$out/job-$name-$callers.json"
-      start_sampler "$out/smi-job-$name-$callers.csv"
-      if ! crest bench --model "$b" --device "$device" --master "local[$callers]" --rows "$rows" \
-          --batch-tokens 16384 --max-batch-size 256 --report "$rep" >"$out/job-$name-$callers.log" 2>&1; then
-        stop_sampler
-        say "gpu-check: crest bench failed on $b with local[$callers]:" >&2
-        grep -v ' INFO ' "$out/job-$name-$callers.log" | tail -5 >&2
-        exit 1
-      fi
-      stop_sampler
-      jt=$(tr -d '\n ' <"$rep" | sed -n 's/.*"job":{[^}]*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p')
-      pt=$(tr -d '\n ' <"$rep" | sed -n 's/.*"plain":{[^}]*"tokens_per_s":\([0-9.eE+-]*\).*/\1/p')
-      printf '%-22s %7s %12.0f %12.0f %12s  %s\n' "$name" "$callers" "${jt:-0}" "${pt:-0}" \
-        "$(awk -v a="${jt:-0}" -v b="${pt:-1}" 'BEGIN { printf "%.2fx", a / b }')" \
-        "$(util_of "$out/smi-job-$name-$callers.csv")" | tee -a "$results"
+      job_run "${b##*/b-}" "$b" "$callers"
     done
   done
+  job_run "fp16-fused (no prefetch)" "$out/b-fp16-fused" 1 --conf spark.crest.label.prefetch=off
 fi
 say ""
 say "host-copy: share of each call spent creating the input tensors and reading the output on the host (Java-side"
