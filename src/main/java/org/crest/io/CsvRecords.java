@@ -64,7 +64,8 @@ final class CsvRecords {
             }
             if (first == null) {
                 first = h;
-            } else if (!first.equals(h)) {
+            } else if (!first.equals(h) && !parse(first, false).equals(parse(h, false))) {
+                // the same names quoted in one file and not in another ("id","text" and id,text) are the same header
                 throw new BadInputException(
                         paths.get(i),
                         "csv_header_mismatch",
@@ -263,12 +264,13 @@ final class CsvRecords {
                 }
                 byte[] bytes = rec.toByteArray();
                 int n = bytes.length;
-                if (n > 0 && bytes[n - 1] == '\r') {
-                    n--;
+                while (n > 0 && bytes[n - 1] == '\r') {
+                    n--; // CRLF, and CRCRLF (a CRLF file written again in text mode on Windows)
                 }
                 boolean blank = true;
                 for (int i = 0; i < n && blank; i++) {
-                    blank = bytes[i] == '\r';
+                    // the file's UTF-8 byte order mark is not content: a mark alone on the first line is a blank line
+                    blank = bytes[i] == '\r' || start == 0 && i < 3 && bytes[i] == Ledger.BOM[i];
                 }
                 if (blank && !unbalanced) {
                     continue; // a blank line (nothing but CRs) is not a record, as the ledger counts

@@ -196,7 +196,8 @@ public final class FileCheck {
                     }
                 }
             }
-            try (InputStream in = codec == null ? fs.open(path) : codec.createInputStream(fs.open(path))) {
+            try (InputStream in =
+                    codec == null ? fs.open(path) : StrictBlockStream.open(codec, fs.open(path), f.bytes())) {
                 byte[] head = new byte[SNIFF_BYTES];
                 int n = readFully(in, head);
                 Verdict v = sniffText(f, head, n, format, codec != null);
@@ -257,7 +258,15 @@ public final class FileCheck {
     }
 
     private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {
-        String magic = decompressed ? null : compressionMagic(head, n);
+        String magic = compressionMagic(head, n);
+        if (magic != null && decompressed) {
+            // gzip of a gzip: read once decompressed, its bytes are still compressed, not records
+            return bad(
+                    f,
+                    COMPRESSED_AS_TEXT,
+                    "compressed twice: decompressed once it is still " + magic + " compressed data, not " + format
+                            + " text; decompress it once more");
+        }
         if (magic != null) {
             return bad(
                     f,

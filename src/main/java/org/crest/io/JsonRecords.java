@@ -400,7 +400,8 @@ final class JsonRecords {
         return !name.isEmpty()
                 && !Source.isInternal(name)
                 && !name.equalsIgnoreCase(Columns.EXTRA_COL)
-                && name.chars().noneMatch(ch -> ch < 0x20);
+                && name.chars().noneMatch(ch -> ch < 0x20)
+                && !Text.hasLoneSurrogate(name);
     }
 
     private static Kind kindOf(JsonToken v) {
@@ -439,7 +440,9 @@ final class JsonRecords {
         FileSystem fs = FileCheck.dataFileSystem(path, conf);
         CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
         FSDataInputStream in = fs.open(path);
-        return codec == null ? in : codec.createInputStream(in);
+        return codec == null
+                ? in
+                : StrictBlockStream.open(codec, in, fs.getFileStatus(path).getLen());
     }
 
     /**
@@ -809,6 +812,10 @@ final class JsonRecords {
                     boolean[] set = new boolean[names.size()];
                     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                         String name = p.currentName();
+                        if (Text.hasLoneSurrogate(name)) {
+                            // a key like "a\ud800" has no UTF-8 form either: Spark would write it as "a?"
+                            return issueRow(raw, Units.INVALID_UTF8, file, pv);
+                        }
                         JsonToken v = p.nextToken();
                         int i = names.indexOf(name);
                         long start = p.currentTokenLocation().getCharOffset();

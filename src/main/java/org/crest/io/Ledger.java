@@ -21,6 +21,9 @@ import org.crest.io.FileCheck.Shape;
  * </ul>
  */
 public final class Ledger {
+    /** The UTF-8 byte order mark. */
+    static final byte[] BOM = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf};
+
     private Ledger() {}
 
     /** Counts records from the bytes fed to it. */
@@ -123,8 +126,8 @@ public final class Ledger {
                     recStart = offset + 1;
                     firstNl = -1;
                     continue;
-                } else if (x != '\r') {
-                    any = true;
+                } else if (x != '\r' && !(offset < 3 && (byte) x == BOM[(int) offset])) {
+                    any = true; // a CR or the file's byte order mark alone is a blank line
                 }
                 if (inQuotes && firstNl >= 0 && offset - recStart + 1 > CsvRecords.CAP) {
                     unbalanced();

@@ -386,6 +386,10 @@ public final class OutputGuard implements AutoCloseable {
      * command line calls it before Spark starts (with a plain Configuration); the jobs call it again with Spark's.
      */
     public static void refuseOverlap(Configuration conf, String outputArg, List<Input> inputs) {
+        if (outputArg == null || outputArg.isBlank()) {
+            throw new UsageException("Cannot write: --output is empty ('" + (outputArg == null ? "" : outputArg)
+                    + "'); give the folder to write to");
+        }
         Canonical out = canonical(conf, outputArg);
         if (out == null) {
             return;
