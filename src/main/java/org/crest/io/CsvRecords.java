@@ -134,6 +134,7 @@ final class CsvRecords {
         StringBuilder cur = new StringBuilder();
         boolean q = false;
         boolean quoted = false;
+        boolean start = true; // nothing but spaces or tabs in the field so far: a quote here opens quoting
         for (int i = 0; i < rec.length(); i++) {
             char c = rec.charAt(i);
             if (q) {
@@ -149,15 +150,18 @@ final class CsvRecords {
                 } else {
                     cur.append(c);
                 }
-            } else if (c == '"') {
+            } else if (c == '"' && start && !quoted) {
                 q = true;
                 quoted = true;
+                start = false;
             } else if (c == ',') {
                 fields.add(value(cur, quoted, nullForEmpty));
                 cur.setLength(0);
                 quoted = false;
+                start = true;
             } else {
-                cur.append(c);
+                cur.append(c); // a quote inside an unquoted field is an ordinary character (5" screen)
+                start = start && (c == ' ' || c == '\t' || c == '\uFEFF');
             }
         }
         fields.add(value(cur, quoted, nullForEmpty));
@@ -182,6 +186,7 @@ final class CsvRecords {
         private int len;
         private int at;
         private final ByteArrayOutputStream rec = new ByteArrayOutputStream();
+        private final CsvQuotes quotes = new CsvQuotes();
         String text;
         boolean unbalanced;
         boolean tooLong;
@@ -224,7 +229,8 @@ final class CsvRecords {
                 long start = pos;
                 long firstNl = -1;
                 long size = 0;
-                boolean q = false;
+                quotes.reset();
+                boolean badClose = false;
                 boolean any = false;
                 int b;
                 boolean ended = false;
@@ -233,16 +239,19 @@ final class CsvRecords {
                     if (b == '\n' && firstNl < 0) {
                         firstNl = pos - 1;
                     }
-                    if (b == '"') {
-                        q = !q;
-                    } else if (b == '\n' && !q) {
+                    boolean wasQuoted = quotes.feed(b, pos - 1 < 3 && (byte) b == Ledger.BOM[(int) (pos - 1)]);
+                    if (b == '\n' && !wasQuoted) {
                         ended = true;
+                        break;
+                    }
+                    if (quotes.badClose() && firstNl >= 0) {
+                        badClose = true; // a quote that spanned lines closed without a delimiter: unbalanced
                         break;
                     }
                     size++;
                     if (size <= CAP) {
                         rec.write(b);
-                    } else if (q && firstNl >= 0) {
+                    } else if (quotes.inQuotes() && firstNl >= 0) {
                         break; // a quote open for more than CAP bytes: unbalanced
                     } else {
                         tooLong = true;
@@ -251,6 +260,7 @@ final class CsvRecords {
                 if (!any) {
                     return false;
                 }
+                boolean q = quotes.inQuotes() || badClose;
                 if (!ended && q && firstNl >= 0) {
                     // the quote never closed: the line it opened on is the record; resume after it
                     byte[] all = rec.toByteArray();

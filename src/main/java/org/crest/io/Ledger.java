@@ -96,7 +96,8 @@ public final class Ledger {
     }
 
     /**
-     * CSV per RFC 4180: a record ends at a newline outside quotes (every quote toggles quoting); a record of
+     * CSV per RFC 4180: a record ends at a newline outside quotes ({@link CsvQuotes}: a quote opens quoting only at
+     * a field's start); a record of
      * nothing but a CR is a blank line; the first record is the header. A quote still open at the end of
      * the file, or after {@link CsvRecords#CAP} bytes, makes the line it opened on one record, and counting
      * resumes after that line ({@link #resumeAt()}: the caller reopens the file there).
@@ -104,6 +105,7 @@ public final class Ledger {
     static final class CsvCounter implements Counter {
         private long records;
         private boolean inQuotes;
+        private final CsvQuotes quotes = new CsvQuotes();
         private boolean any; // bytes in the current record other than a CR
         private boolean header = true;
         private long offset;
@@ -118,18 +120,18 @@ public final class Ledger {
                 if (x == '\n' && firstNl < 0) {
                     firstNl = offset;
                 }
-                if (x == '"') {
-                    inQuotes = !inQuotes; // a doubled quote toggles twice
-                    any = true;
-                } else if (x == '\n' && !inQuotes) {
+                boolean bomByte = offset < 3 && (byte) x == BOM[(int) offset];
+                boolean wasQuoted = quotes.feed(x, bomByte);
+                inQuotes = quotes.inQuotes();
+                if (x == '\n' && !wasQuoted) {
                     end();
                     recStart = offset + 1;
                     firstNl = -1;
                     continue;
-                } else if (x != '\r' && !(offset < 3 && (byte) x == BOM[(int) offset])) {
+                } else if (x != '\r' && !bomByte) {
                     any = true; // a CR or the file's byte order mark alone is a blank line
                 }
-                if (inQuotes && firstNl >= 0 && offset - recStart + 1 > CsvRecords.CAP) {
+                if (firstNl >= 0 && (quotes.badClose() || inQuotes && offset - recStart + 1 > CsvRecords.CAP)) {
                     unbalanced();
                 }
             }
@@ -171,6 +173,7 @@ public final class Ledger {
             recStart = at;
             firstNl = -1;
             inQuotes = false;
+            quotes.reset();
             any = false;
             resume = -1;
         }

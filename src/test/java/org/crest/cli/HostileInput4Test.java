@@ -482,6 +482,32 @@ class HostileInput4Test {
                     write(in.resolve("a.csv"), "\uFEFF\r\nid,text\r\nk205,a\r\n");
                     expectLabeled(label(in, dir.resolve("o3"), "--input", in.toString()), all(LABELED, "k205"));
                 });
+        k.check(
+                "CSV: inch marks inside unquoted fields (5\" screen, 10\" tv): every record its own "
+                        + "(before: the first mark opened a quote up to the second, k209 and k210 merged into k208's text)",
+                () -> {
+                    Path in = dir.resolve("v5");
+                    write(in.resolve("a.csv"), "id,text\nk208,5\" screen\nk209,normal\nk210,10\" tv\nk211,ok\n");
+                    Run run = expectLabeled(
+                            label(in, dir.resolve("o5"), "--input", in.toString()),
+                            all(LABELED, "k208", "k209", "k210", "k211"));
+                    assertThat(spark.read().parquet(run.out().toString()).collectAsList().stream()
+                                    .map(r -> r.<String>getAs("text"))
+                                    .sorted()
+                                    .toList())
+                            .containsExactly("10\" tv", "5\" screen", "normal", "ok");
+                });
+        k.check("CSV: blanks before a quoted field, doubled quotes and a newline inside quotes: as before", () -> {
+            Path in = dir.resolve("v6");
+            write(in.resolve("a.csv"), "id,text\nk212, \"a,b\"\nk213,\"say \"\"hi\"\"\nnow\"\nk214,x\n");
+            Run run = expectLabeled(
+                    label(in, dir.resolve("o6"), "--input", in.toString()), all(LABELED, "k212", "k213", "k214"));
+            assertThat(spark.read().parquet(run.out().toString()).collectAsList().stream()
+                            .map(r -> r.<String>getAs("text"))
+                            .sorted()
+                            .toList())
+                    .containsExactly(" a,b", "say \"hi\"\nnow", "x");
+        });
         k.check("evaluate over CR CR LF and a quoted header: every record scored, per-file ledger balances", () -> {
             Path in = dir.resolve("v4");
             write(in.resolve("a.csv"), "id,text,label\r\r\nk206,a,safe\r\r\n");
@@ -546,6 +572,20 @@ class HostileInput4Test {
                     label(in, dir.resolve("o2"), "--input", in.toString()),
                     Map.of("k303", LABELED, "k304", "invalid_utf8"));
         });
+        k.check(
+                "JSONL: text given twice, null first / a number first / null second: the first one decides "
+                        + "(before: {\"text\":null,\"text\":\"x\"} failed the whole run, exit 1, NullPointerException)",
+                () -> {
+                    Path in = dir.resolve("j5");
+                    write(
+                            in.resolve("x.jsonl"),
+                            "{\"id\":\"k308\",\"text\":null,\"text\":\"real\"}\n"
+                                    + "{\"id\":\"k309\",\"text\":1,\"text\":\"a\"}\n"
+                                    + "{\"id\":\"k310\",\"text\":\"b\",\"text\":null}\n");
+                    expectLabeled(
+                            label(in, dir.resolve("o5"), "--input", in.toString()),
+                            Map.of("k308", "null_text", "k309", "non_string_text", "k310", LABELED));
+                });
         k.check("JSONL: keys with space , ; { } = ` ( ): labeled, kept", () -> {
             Path in = dir.resolve("j3");
             write(
