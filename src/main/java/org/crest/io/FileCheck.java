@@ -187,6 +187,19 @@ public final class FileCheck {
                     }
                 }
             }
+            if (codec instanceof org.apache.hadoop.io.compress.BZip2Codec) {
+                // Hadoop's bzip2 stream reads bytes without the BZh header as an empty stream: records lost unsaid
+                byte[] head = new byte[4];
+                try (FSDataInputStream in = fs.open(path)) {
+                    int n = readFully(in, head);
+                    if (n < 4 || head[0] != 'B' || head[1] != 'Z' || head[2] != 'h' || head[3] < '1' || head[3] > '9') {
+                        return bad(
+                                f,
+                                CORRUPT_COMPRESSED,
+                                "named .bz2 but not bzip2 data: it starts with " + hex(head, n) + ", not BZh");
+                    }
+                }
+            }
             if (codec instanceof GzipCodec) {
                 byte[] head = new byte[2];
                 try (FSDataInputStream in = fs.open(path)) {

@@ -284,6 +284,12 @@ class HostileInput4Test {
             write(in.resolve("x.csv.lz4"), "id,text\nk009,a\n");
             expectRefused(label(in, dir.resolve("o3"), "--input", in.toString()), "x.csv.lz4", "not Hadoop lz4 data");
         });
+        k.check("plain text named .jsonl.bz2 beside a good file: refused (before: exit 0, its 2 records lost)", () -> {
+            Path in = dir.resolve("c3b");
+            write(in.resolve("good.jsonl"), line("k029", "a"));
+            write(in.resolve("x.jsonl.bz2"), utf8(two("k030", "k031")));
+            expectRefused(label(in, dir.resolve("o3b"), "--input", in.toString()), "x.jsonl.bz2", "not bzip2 data");
+        });
         k.check("Hadoop .jsonl.snappy whole: labeled", () -> {
             Path in = dir.resolve("c4");
             write(in.resolve("x.jsonl.snappy"), hadoop(".snappy", utf8(two("k010", "k011"))));
@@ -585,6 +591,20 @@ class HostileInput4Test {
                     expectLabeled(
                             label(in, dir.resolve("o5"), "--input", in.toString()),
                             Map.of("k308", "null_text", "k309", "non_string_text", "k310", LABELED));
+                });
+        k.check(
+                "a 65 MB .json array of records: labeled (before: refused, `no column 'text' (columns: [])`: "
+                        + "array files over 64 MB were not sampled for columns)",
+                () -> {
+                    Path in = dir.resolve("j6");
+                    byte[] head = utf8("[{\"id\":\"k311\",\"text\":\"a\"},");
+                    byte[] tail = utf8("{\"id\":\"k312\",\"text\":\"b\"}]\n");
+                    byte[] all = new byte[head.length + (65 << 20) + tail.length];
+                    Arrays.fill(all, (byte) ' ');
+                    System.arraycopy(head, 0, all, 0, head.length);
+                    System.arraycopy(tail, 0, all, all.length - tail.length, tail.length);
+                    write(in.resolve("big.json"), all);
+                    expectLabeled(label(in, dir.resolve("o6"), "--input", in.toString()), all(LABELED, "k311", "k312"));
                 });
         k.check("JSONL: keys with space , ; { } = ` ( ): labeled, kept", () -> {
             Path in = dir.resolve("j3");
