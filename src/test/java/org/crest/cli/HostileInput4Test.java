@@ -627,7 +627,7 @@ class HostileInput4Test {
     // ------------------------------------------------------------------ options
 
     @Test
-    void emptyPathsAreUsageErrors(@TempDir Path dir) {
+    void emptyAndUnwritablePathsAreUsageErrors(@TempDir Path dir) {
         Kinds k = new Kinds();
         Path in = dir.resolve("in");
         write(in.resolve("a.jsonl"), line("k401", "a"));
@@ -654,6 +654,24 @@ class HostileInput4Test {
                 assertThat(run.err()).contains("--output is empty").hasLineCount(1);
             }
         });
+        k.check(
+                "--output out[1] and --output out:x: exit 2, one line, nothing written "
+                        + "(before: exit 1, `PATH_NOT_FOUND .out[1].crest-staging-...` / `URISyntaxException`)",
+                () -> {
+                    for (String name : List.of("out[1]", "out:x", "out*")) {
+                        Path out = dir.resolve(name);
+                        Run run = label(in, out, "--input", in.toString());
+                        assertThat(run.rc()).as(name + ": " + run.err()).isEqualTo(2);
+                        assertThat(run.err())
+                                .contains("Cannot write: --output", name)
+                                .hasLineCount(1);
+                        assertThat(out).doesNotExist();
+                    }
+                });
+        k.check(
+                "--output with a space, '#', '%41', 'ü 日本' in its name: labeled",
+                () -> expectLabeled(
+                        label(in, dir.resolve("o #1 %41 ü 日本"), "--input", in.toString()), all(LABELED, "k401")));
         k.done();
     }
 }
