@@ -443,6 +443,45 @@ class HostileInput4Test {
                     "_export.parquet",
                     "starts with '_'");
         });
+        k.check("Parquet: id int32 in one file, int64 in another: refused naming both types", () -> {
+            Path in = dir.resolve("p4");
+            parquet(
+                    in.resolve("a"),
+                    new StructType().add("id", "int").add("text", "string"),
+                    List.of(RowFactory.create(1, "k105")));
+            parquet(
+                    in.resolve("b"),
+                    new StructType().add("id", "long").add("text", "string"),
+                    List.of(RowFactory.create(2L, "k106")));
+            expectRefused(label(in, dir.resolve("o4"), "--input", in.toString()), "column 'id'", "'int32' in ");
+        });
+        k.check("Parquet: 3,000 rows in many row groups; text required in one file, nullable in another", () -> {
+            Path in = dir.resolve("p5");
+            List<Row> rows = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                rows.add(RowFactory.create("k" + (107 + i % 3), "text " + i));
+            }
+            spark.createDataFrame(rows, new StructType().add("id", "string").add("text", "string", false))
+                    .coalesce(1)
+                    .write()
+                    .option("parquet.block.size", "4096")
+                    .option("parquet.page.size", "1024")
+                    .parquet(in.resolve("a").toString());
+            parquet(
+                    in.resolve("b"),
+                    new StructType().add("id", "string").add("text", "string", true),
+                    List.of(RowFactory.create("k110", null)));
+            Run run = label(in, dir.resolve("o5"), "--input", in.toString());
+            assertThat(run.rc()).as(run.err()).isEqualTo(0);
+            JsonNode s = run.summary();
+            assertThat(s.get("records_in").asLong()).isEqualTo(3001);
+            assertThat(s.get("rows_labeled").asLong()).isEqualTo(3000);
+            assertThat(s.get("quarantine_reasons").toString()).isEqualTo("{\"null_text\":1}");
+            for (JsonNode f : s.get("files")) {
+                assertThat(f.get("records_read").asLong())
+                        .isEqualTo(f.get("records").asLong());
+            }
+        });
         k.check("Parquet folder _data/ given by name (its part files' names are ordinary): labeled", () -> {
             Path in = dir.resolve("p3");
             parquet(
@@ -666,6 +705,22 @@ class HostileInput4Test {
                                 .contains("Cannot write: --output", name)
                                 .hasLineCount(1);
                         assertThat(out).doesNotExist();
+                    }
+                });
+        k.check(
+                "--input 'a.jsonl,' (trailing comma): labeled; --text-col '', --max-text-chars 0, --format tsv: "
+                        + "exit 2, one line",
+                () -> {
+                    expectLabeled(
+                            label(in, dir.resolve("o3"), "--input", in.resolve("a.jsonl") + ","), all(LABELED, "k401"));
+                    for (List<String> opt : List.of(
+                            List.of("--text-col", ""), List.of("--max-text-chars", "0"), List.of("--format", "tsv"))) {
+                        Run run = label(in, dir.resolve("o4"), "--input", in.toString(), opt.get(0), opt.get(1));
+                        assertThat(run.rc()).as(opt + ": " + run.err()).isEqualTo(2);
+                        assertThat(run.err())
+                                .as(opt.toString())
+                                .contains(opt.get(0))
+                                .hasLineCount(1);
                     }
                 });
         k.check(
