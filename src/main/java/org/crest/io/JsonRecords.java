@@ -618,6 +618,7 @@ final class JsonRecords {
         private int bufPos;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
         boolean tooLong;
+        private boolean content;
         long lineBytes;
         private boolean first;
 
@@ -656,6 +657,7 @@ final class JsonRecords {
             }
             line.reset();
             tooLong = false;
+            content = false;
             lineBytes = 0;
             int b;
             boolean any = false;
@@ -665,6 +667,7 @@ final class JsonRecords {
                     break;
                 }
                 lineBytes++;
+                content |= b > 0x20 && !(first && lineBytes <= 3 && (byte) b == Ledger.BOM[(int) lineBytes - 1]);
                 if (lineBytes <= MAX_LINE_BYTES) {
                     line.write(b);
                 } else if (!tooLong) {
@@ -696,7 +699,9 @@ final class JsonRecords {
         /** Only bytes <= 0x20 (whitespace, control characters): not a record; the ledger counts the same way. */
         boolean blank() {
             if (tooLong) {
-                return false;
+                // judged on every byte, also those past the kept prefix: a line of 65 MB of spaces is blank, as the
+                // ledger counts it (before, it was read as a line_too_long record the ledger did not count: exit 1)
+                return !content;
             }
             byte[] l = line.toByteArray();
             for (byte x : l) {

@@ -729,4 +729,26 @@ class HostileInput4Test {
                         label(in, dir.resolve("o #1 %41 ü 日本"), "--input", in.toString()), all(LABELED, "k401")));
         k.done();
     }
+
+    /**
+     * A 128 MB JSON Lines file: one line of spaces longer than the 64 MiB line limit, then a record that straddles the
+     * 128 MB split boundary (two tasks read the file). Before, the long blank line was read as a line_too_long record
+     * the ledger (rightly) did not count: exit 1, ConservationException.
+     */
+    @Test
+    void aLongBlankLineAndARecordAcrossTheSplitAreCountedAlike(@TempDir Path dir) {
+        Path in = dir.resolve("in");
+        byte[] k1 = utf8(line("k801", "a"));
+        byte[] k2 = utf8(line("k802", "straddles the split"));
+        byte[] k3 = utf8(line("k803", "c"));
+        int pad = (int) ((128L << 20) - k1.length - 1 - 5); // k2 starts 5 bytes before the split
+        byte[] all = new byte[k1.length + pad + 1 + k2.length + k3.length];
+        System.arraycopy(k1, 0, all, 0, k1.length);
+        Arrays.fill(all, k1.length, k1.length + pad, (byte) ' ');
+        all[k1.length + pad] = '\n';
+        System.arraycopy(k2, 0, all, k1.length + pad + 1, k2.length);
+        System.arraycopy(k3, 0, all, all.length - k3.length, k3.length);
+        write(in.resolve("big.jsonl"), all);
+        expectLabeled(label(in, dir.resolve("out"), "--input", in.toString()), all(LABELED, "k801", "k802", "k803"));
+    }
 }
