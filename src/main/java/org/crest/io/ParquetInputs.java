@@ -32,7 +32,7 @@ final class ParquetInputs {
     static void refuseHiddenNames(List<String> files) {
         for (String f : files) {
             String name = f.substring(f.lastIndexOf('/') + 1);
-            if (name.startsWith("_") || name.startsWith(".")) {
+            if (name.startsWith("_") && !name.contains("=") || name.startsWith(".")) { // Spark's own rule
                 throw new BadInputException(
                         f,
                         HIDDEN_NAME,
