@@ -50,6 +50,8 @@ public final class FileCheck {
     public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
 
     public static final String LZ4_FRAME = "lz4_frame";
+    /** A .json array file over 2 GiB (decompressed): it is read whole into one byte array. */
+    public static final String JSON_ARRAY_TOO_LARGE = "json_array_too_large";
     /** Text whose lines end in a lone CR (classic Mac OS): crest splits records on LF only. */
     public static final String CR_LINE_ENDS = "cr_line_ends";
     /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
@@ -220,11 +222,33 @@ public final class FileCheck {
                 // the ledger: records counted from the bytes, independently of the reader that labels them
                 Ledger.Counter counter = Ledger.counter(format, v.shape());
                 if (v.shape() == Shape.JSON_ARRAY) {
-                    byte[] rest = in.readAllBytes();
-                    byte[] all = new byte[n + rest.length];
-                    System.arraycopy(head, 0, all, 0, n);
-                    System.arraycopy(rest, 0, all, n, rest.length);
-                    return v.withRecords(Ledger.jsonArrayRecords(all));
+                    // a .json array file is read whole into one byte array when labeled: Java cannot hold more than
+                    // 2 GiB in one, and reading it would die with an OutOfMemoryError that takes the JVM down
+                    if (codec == null && f.bytes() > MAX_JSON_ARRAY_BYTES) {
+                        return tooLargeArray(f, f.bytes());
+                    }
+                    // counted streaming (never held whole here), then drained to the end to measure it decompressed
+                    long[] total = {0};
+                    InputStream counted =
+                            new java.io.FilterInputStream(
+                                    new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head, 0, n), in)) {
+                                @Override
+                                public int read() throws IOException {
+                                    int b = super.read();
+                                    total[0] += b >= 0 ? 1 : 0;
+                                    return b;
+                                }
+
+                                @Override
+                                public int read(byte[] b, int off, int len) throws IOException {
+                                    int r = super.read(b, off, len);
+                                    total[0] += Math.max(0, r);
+                                    return r;
+                                }
+                            };
+                    long records = Ledger.jsonArrayRecords(counted);
+                    counted.transferTo(java.io.OutputStream.nullOutputStream());
+                    return total[0] > MAX_JSON_ARRAY_BYTES ? tooLargeArray(f, total[0]) : v.withRecords(records);
                 }
                 counter.feed(head, n);
                 byte[] buf = new byte[1 << 16];
@@ -268,6 +292,18 @@ public final class FileCheck {
         } catch (IOException | RuntimeException e) {
             return bad(f, UNREADABLE, "cannot read it: " + ReadFailures.describe(e));
         }
+    }
+
+    /** The largest .json array file (decompressed) crest reads: what one Java byte array holds. */
+    static final long MAX_JSON_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+    private static Verdict tooLargeArray(InputFile f, long bytes) {
+        return bad(
+                f,
+                JSON_ARRAY_TOO_LARGE,
+                "a .json array of " + bytes + " bytes" + (bytes != f.bytes() ? " decompressed" : "")
+                        + "; crest reads a .json array file whole, up to " + MAX_JSON_ARRAY_BYTES
+                        + " bytes: convert it to JSON Lines, e.g. jq -c '.[]' FILE > FILE.jsonl");
     }
 
     private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {

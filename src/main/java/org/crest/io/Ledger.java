@@ -186,11 +186,22 @@ public final class Ledger {
 
     /** Elements of the top-level arrays of a .json file (other top-level values one each); 1 if it does not parse. */
     static long jsonArrayRecords(byte[] all) {
-        int off = all.length >= 3 && (all[0] & 0xff) == 0xef && (all[1] & 0xff) == 0xbb && (all[2] & 0xff) == 0xbf
-                ? 3
-                : 0;
+        try {
+            return jsonArrayRecords(new java.io.ByteArrayInputStream(all));
+        } catch (IOException e) {
+            return 1; // not reached: a byte array does not fail to read
+        }
+    }
+
+    /**
+     * As {@link #jsonArrayRecords(byte[])}, streaming (a UTF-8 byte order mark is skipped by the parser); reads up to
+     * the end of the JSON or the first place it stops being JSON, and never closes {@code in}. A failure to read the
+     * stream (a truncated gzip) is thrown, not counted as JSON that does not parse.
+     */
+    static long jsonArrayRecords(java.io.InputStream in) throws IOException {
         long n = 0;
-        try (JsonParser p = JsonRecords.FACTORY.createParser(all, off, all.length - off)) {
+        try (JsonParser p = JsonRecords.FACTORY.createParser(in)) {
+            p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t == JsonToken.START_ARRAY) {
@@ -207,7 +218,7 @@ public final class Ledger {
                 }
             }
             return n;
-        } catch (IOException | RuntimeException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             return 1;
         }
     }

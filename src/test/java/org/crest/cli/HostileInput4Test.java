@@ -290,6 +290,13 @@ class HostileInput4Test {
             write(in.resolve("x.jsonl.bz2"), utf8(two("k030", "k031")));
             expectRefused(label(in, dir.resolve("o3b"), "--input", in.toString()), "x.jsonl.bz2", "not bzip2 data");
         });
+        k.check(".json.gz array cut short: refused (the ledger now counts .json arrays streaming)", () -> {
+            Path in = dir.resolve("c3c");
+            byte[] gz = gzip(utf8(
+                    "[" + line("k032", "a").trim() + "," + line("k033", "b").trim() + "]"));
+            write(in.resolve("x.json.gz"), Arrays.copyOf(gz, gz.length - 12));
+            expectRefused(label(in, dir.resolve("o3c"), "--input", in.toString()), "x.json.gz", "truncated or corrupt");
+        });
         k.check("Hadoop .jsonl.snappy whole: labeled", () -> {
             Path in = dir.resolve("c4");
             write(in.resolve("x.jsonl.snappy"), hadoop(".snappy", utf8(two("k010", "k011"))));
@@ -750,5 +757,37 @@ class HostileInput4Test {
         System.arraycopy(k3, 0, all, all.length - k3.length, k3.length);
         write(in.resolve("big.jsonl"), all);
         expectLabeled(label(in, dir.resolve("out"), "--input", in.toString()), all(LABELED, "k801", "k802", "k803"));
+    }
+
+    /**
+     * A .json array file over 2 GiB (a sparse file: no disk used): refused by its size before anything reads it. Before,
+     * the check read it whole into one byte array: an OutOfMemoryError in a task, which ends the JVM in local mode.
+     */
+    @Test
+    void aJsonArrayFileOverTwoGibIsRefusedBeforeItIsRead(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in");
+        write(in.resolve("good.jsonl"), line("k901", "a"));
+        Path big = in.resolve("dump.json");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.write(utf8("[" + " ".repeat(4095)));
+            f.setLength((2L << 30) + 4096);
+        }
+        long size = Files.size(big);
+        Path nothingElse = Files.createDirectories(dir.resolve("hash-root"));
+        Path out = dir.resolve("out");
+        Run run = cli(
+                nothingElse,
+                out,
+                "label",
+                "--input",
+                in.toString(),
+                "--output",
+                out.toString(),
+                "--model",
+                BUNDLE,
+                "--device",
+                "cpu");
+        expectRefused(run, "dump.json", "json array of " + size + " bytes", "convert it to JSON Lines");
+        assertThat(Files.size(big)).isEqualTo(size);
     }
 }
