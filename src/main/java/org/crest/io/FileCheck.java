@@ -223,8 +223,8 @@ public final class FileCheck {
                 Ledger.Counter counter = Ledger.counter(format, v.shape());
                 if (v.shape() == Shape.JSON_ARRAY) {
                     // a .json array file is read whole into one byte array when labeled: Java cannot hold more than
-                    // 2 GiB in one, and reading it would die with an OutOfMemoryError that takes the JVM down
-                    if (codec == null && f.bytes() > MAX_JSON_ARRAY_BYTES) {
+                    // 2 GiB in one, and one too large for the heap dies with an OutOfMemoryError that ends the JVM
+                    if (codec == null && f.bytes() > maxJsonArrayBytes()) {
                         return tooLargeArray(f, f.bytes());
                     }
                     // counted streaming (never held whole here), then drained to the end to measure it decompressed
@@ -248,7 +248,7 @@ public final class FileCheck {
                             };
                     long records = Ledger.jsonArrayRecords(counted);
                     counted.transferTo(java.io.OutputStream.nullOutputStream());
-                    return total[0] > MAX_JSON_ARRAY_BYTES ? tooLargeArray(f, total[0]) : v.withRecords(records);
+                    return total[0] > maxJsonArrayBytes() ? tooLargeArray(f, total[0]) : v.withRecords(records);
                 }
                 counter.feed(head, n);
                 byte[] buf = new byte[1 << 16];
@@ -294,16 +294,22 @@ public final class FileCheck {
         }
     }
 
-    /** The largest .json array file (decompressed) crest reads: what one Java byte array holds. */
-    static final long MAX_JSON_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+    /**
+     * The largest .json array file (decompressed) crest reads: it is held whole, with its elements as strings beside
+     * it, so at most a quarter of this JVM's heap, and never more than one Java byte array holds (2 GiB).
+     */
+    static long maxJsonArrayBytes() {
+        return Math.min(Integer.MAX_VALUE - 8, Runtime.getRuntime().maxMemory() / 4);
+    }
 
     private static Verdict tooLargeArray(InputFile f, long bytes) {
         return bad(
                 f,
                 JSON_ARRAY_TOO_LARGE,
                 "a .json array of " + bytes + " bytes" + (bytes != f.bytes() ? " decompressed" : "")
-                        + "; crest reads a .json array file whole, up to " + MAX_JSON_ARRAY_BYTES
-                        + " bytes: convert it to JSON Lines, e.g. jq -c '.[]' FILE > FILE.jsonl");
+                        + "; crest reads a .json array file whole, up to " + maxJsonArrayBytes()
+                        + " bytes here (a quarter of the memory, at most 2 GiB): convert it to JSON Lines, "
+                        + "e.g. jq -c '.[]' FILE > FILE.jsonl");
     }
 
     private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {
