@@ -64,7 +64,8 @@ final class CsvRecords {
             }
             if (first == null) {
                 first = h;
-            } else if (!first.equals(h)) {
+            } else if (!first.equals(h) && !parse(first, false).equals(parse(h, false))) {
+                // the same names quoted in one file and not in another ("id","text" and id,text) are the same header
                 throw new BadInputException(
                         paths.get(i),
                         "csv_header_mismatch",
@@ -133,6 +134,7 @@ final class CsvRecords {
         StringBuilder cur = new StringBuilder();
         boolean q = false;
         boolean quoted = false;
+        boolean start = true; // nothing but spaces or tabs in the field so far: a quote here opens quoting
         for (int i = 0; i < rec.length(); i++) {
             char c = rec.charAt(i);
             if (q) {
@@ -148,15 +150,18 @@ final class CsvRecords {
                 } else {
                     cur.append(c);
                 }
-            } else if (c == '"') {
+            } else if (c == '"' && start && !quoted) {
                 q = true;
                 quoted = true;
+                start = false;
             } else if (c == ',') {
                 fields.add(value(cur, quoted, nullForEmpty));
                 cur.setLength(0);
                 quoted = false;
+                start = true;
             } else {
-                cur.append(c);
+                cur.append(c); // a quote inside an unquoted field is an ordinary character (5" screen)
+                start = start && (c == ' ' || c == '\t' || c == '\uFEFF');
             }
         }
         fields.add(value(cur, quoted, nullForEmpty));
@@ -181,6 +186,7 @@ final class CsvRecords {
         private int len;
         private int at;
         private final ByteArrayOutputStream rec = new ByteArrayOutputStream();
+        private final CsvQuotes quotes = new CsvQuotes();
         String text;
         boolean unbalanced;
         boolean tooLong;
@@ -223,7 +229,8 @@ final class CsvRecords {
                 long start = pos;
                 long firstNl = -1;
                 long size = 0;
-                boolean q = false;
+                quotes.reset();
+                boolean badClose = false;
                 boolean any = false;
                 int b;
                 boolean ended = false;
@@ -232,16 +239,19 @@ final class CsvRecords {
                     if (b == '\n' && firstNl < 0) {
                         firstNl = pos - 1;
                     }
-                    if (b == '"') {
-                        q = !q;
-                    } else if (b == '\n' && !q) {
+                    boolean wasQuoted = quotes.feed(b, pos - 1 < 3 && (byte) b == Ledger.BOM[(int) (pos - 1)]);
+                    if (b == '\n' && !wasQuoted) {
                         ended = true;
+                        break;
+                    }
+                    if (quotes.badClose() && firstNl >= 0) {
+                        badClose = true; // a quote that spanned lines closed without a delimiter: unbalanced
                         break;
                     }
                     size++;
                     if (size <= CAP) {
                         rec.write(b);
-                    } else if (q && firstNl >= 0) {
+                    } else if (quotes.inQuotes() && firstNl >= 0) {
                         break; // a quote open for more than CAP bytes: unbalanced
                     } else {
                         tooLong = true;
@@ -250,6 +260,7 @@ final class CsvRecords {
                 if (!any) {
                     return false;
                 }
+                boolean q = quotes.inQuotes() || badClose;
                 if (!ended && q && firstNl >= 0) {
                     // the quote never closed: the line it opened on is the record; resume after it
                     byte[] all = rec.toByteArray();
@@ -263,12 +274,13 @@ final class CsvRecords {
                 }
                 byte[] bytes = rec.toByteArray();
                 int n = bytes.length;
-                if (n > 0 && bytes[n - 1] == '\r') {
-                    n--;
+                while (n > 0 && bytes[n - 1] == '\r') {
+                    n--; // CRLF, and CRCRLF (a CRLF file written again in text mode on Windows)
                 }
                 boolean blank = true;
                 for (int i = 0; i < n && blank; i++) {
-                    blank = bytes[i] == '\r';
+                    // the file's UTF-8 byte order mark is not content: a mark alone on the first line is a blank line
+                    blank = bytes[i] == '\r' || start == 0 && i < 3 && bytes[i] == Ledger.BOM[i];
                 }
                 if (blank && !unbalanced) {
                     continue; // a blank line (nothing but CRs) is not a record, as the ledger counts

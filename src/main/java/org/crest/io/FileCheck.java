@@ -50,6 +50,8 @@ public final class FileCheck {
     public static final String COMPRESSED_AS_TEXT = "compressed_as_text";
 
     public static final String LZ4_FRAME = "lz4_frame";
+    /** A .json array file over 2 GiB (decompressed): it is read whole into one byte array. */
+    public static final String JSON_ARRAY_TOO_LARGE = "json_array_too_large";
     /** Text whose lines end in a lone CR (classic Mac OS): crest splits records on LF only. */
     public static final String CR_LINE_ENDS = "cr_line_ends";
     /** A Parquet column of a type (UUID, TIMESTAMP(NANOS), INTERVAL) or codec (brotli, lzo) Spark cannot read. */
@@ -187,6 +189,19 @@ public final class FileCheck {
                     }
                 }
             }
+            if (codec instanceof org.apache.hadoop.io.compress.BZip2Codec) {
+                // Hadoop's bzip2 stream reads bytes without the BZh header as an empty stream: records lost unsaid
+                byte[] head = new byte[4];
+                try (FSDataInputStream in = fs.open(path)) {
+                    int n = readFully(in, head);
+                    if (n < 4 || head[0] != 'B' || head[1] != 'Z' || head[2] != 'h' || head[3] < '1' || head[3] > '9') {
+                        return bad(
+                                f,
+                                CORRUPT_COMPRESSED,
+                                "named .bz2 but not bzip2 data: it starts with " + hex(head, n) + ", not BZh");
+                    }
+                }
+            }
             if (codec instanceof GzipCodec) {
                 byte[] head = new byte[2];
                 try (FSDataInputStream in = fs.open(path)) {
@@ -196,7 +211,8 @@ public final class FileCheck {
                     }
                 }
             }
-            try (InputStream in = codec == null ? fs.open(path) : codec.createInputStream(fs.open(path))) {
+            try (InputStream in =
+                    codec == null ? fs.open(path) : StrictBlockStream.open(codec, fs.open(path), f.bytes())) {
                 byte[] head = new byte[SNIFF_BYTES];
                 int n = readFully(in, head);
                 Verdict v = sniffText(f, head, n, format, codec != null);
@@ -206,11 +222,33 @@ public final class FileCheck {
                 // the ledger: records counted from the bytes, independently of the reader that labels them
                 Ledger.Counter counter = Ledger.counter(format, v.shape());
                 if (v.shape() == Shape.JSON_ARRAY) {
-                    byte[] rest = in.readAllBytes();
-                    byte[] all = new byte[n + rest.length];
-                    System.arraycopy(head, 0, all, 0, n);
-                    System.arraycopy(rest, 0, all, n, rest.length);
-                    return v.withRecords(Ledger.jsonArrayRecords(all));
+                    // a .json array file is read whole into one byte array when labeled: Java cannot hold more than
+                    // 2 GiB in one, and one too large for the heap dies with an OutOfMemoryError that ends the JVM
+                    if (codec == null && f.bytes() > maxJsonArrayBytes()) {
+                        return tooLargeArray(f, f.bytes());
+                    }
+                    // counted streaming (never held whole here), then drained to the end to measure it decompressed
+                    long[] total = {0};
+                    InputStream counted =
+                            new java.io.FilterInputStream(
+                                    new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head, 0, n), in)) {
+                                @Override
+                                public int read() throws IOException {
+                                    int b = super.read();
+                                    total[0] += b >= 0 ? 1 : 0;
+                                    return b;
+                                }
+
+                                @Override
+                                public int read(byte[] b, int off, int len) throws IOException {
+                                    int r = super.read(b, off, len);
+                                    total[0] += Math.max(0, r);
+                                    return r;
+                                }
+                            };
+                    long records = Ledger.jsonArrayRecords(counted);
+                    counted.transferTo(java.io.OutputStream.nullOutputStream());
+                    return total[0] > maxJsonArrayBytes() ? tooLargeArray(f, total[0]) : v.withRecords(records);
                 }
                 counter.feed(head, n);
                 byte[] buf = new byte[1 << 16];
@@ -256,8 +294,34 @@ public final class FileCheck {
         }
     }
 
+    /**
+     * The largest .json array file (decompressed) crest reads: it is held whole, with its elements as strings beside
+     * it, so at most a quarter of this JVM's heap, and never more than one Java byte array holds (2 GiB).
+     */
+    static long maxJsonArrayBytes() {
+        return Math.min(Integer.MAX_VALUE - 8, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    private static Verdict tooLargeArray(InputFile f, long bytes) {
+        return bad(
+                f,
+                JSON_ARRAY_TOO_LARGE,
+                "a .json array of " + bytes + " bytes" + (bytes != f.bytes() ? " decompressed" : "")
+                        + "; crest reads a .json array file whole, up to " + maxJsonArrayBytes()
+                        + " bytes here (a quarter of the memory, at most 2 GiB): convert it to JSON Lines, "
+                        + "e.g. jq -c '.[]' FILE > FILE.jsonl");
+    }
+
     private static Verdict sniffText(InputFile f, byte[] head, int n, InputFormat format, boolean decompressed) {
-        String magic = decompressed ? null : compressionMagic(head, n);
+        String magic = compressionMagic(head, n);
+        if (magic != null && decompressed) {
+            // gzip of a gzip: read once decompressed, its bytes are still compressed, not records
+            return bad(
+                    f,
+                    COMPRESSED_AS_TEXT,
+                    "compressed twice: decompressed once it is still " + magic + " compressed data, not " + format
+                            + " text; decompress it once more");
+        }
         if (magic != null) {
             return bad(
                     f,

@@ -251,14 +251,23 @@ public final class InputReader {
                 pq.put("ignoreCorruptFiles", "false");
                 pq.put("mergeSchema", "true");
                 String[] paths = files.stream().map(InputReader::escapeGlob).toArray(String[]::new);
+                ParquetInputs.refuseHiddenNames(files);
+                Dataset<Row> pqRows;
+                try {
+                    pqRows = spark.read().options(pq).parquet(paths);
+                } catch (Exception e) { // SparkException, thrown unchecked by Scala: rethrown as it is
+                    // Spark's schema merge names the two types, never the column or a file
+                    BadInputException named =
+                            ParquetInputs.mergeFailure(spark.sparkContext().hadoopConfiguration(), files, e);
+                    if (named != null) {
+                        throw named;
+                    }
+                    throw e;
+                }
                 rows = parts.addTo(withIssue(
                                 withPaths(
-                                        spark.read()
-                                                .options(pq)
-                                                .parquet(paths)
-                                                .withColumn(
-                                                        Source.RAW_COL,
-                                                        lit(null).cast(DataTypes.StringType)),
+                                        pqRows.withColumn(
+                                                Source.RAW_COL, lit(null).cast(DataTypes.StringType)),
                                         stringCols),
                                 stringCols,
                                 true)
@@ -540,6 +549,10 @@ public final class InputReader {
         boolean singleDirectory = false;
         for (int i = 0; i < inputs.size(); i++) {
             String in = inputs.get(i);
+            if (in.isBlank()) {
+                throw new UsageException("Cannot read input: --input holds an empty path ('" + in
+                        + "'); give the files or folders to read");
+            }
             Path p = new Path(in);
             try {
                 FileSystem fs = p.getFileSystem(conf);

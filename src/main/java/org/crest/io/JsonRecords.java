@@ -332,15 +332,11 @@ final class JsonRecords {
         if (cols.isEmpty()) {
             int arrays = 0;
             for (Verdict v : files) {
-                if (v.shape() == Shape.JSON_ARRAY && v.bytes() < (64 << 20)) {
+                if (v.shape() == Shape.JSON_ARRAY) {
+                    // streamed, whatever the file's size (before, files over 64 MB were not sampled and a large array
+                    // of records was refused for want of a text column)
                     try (InputStream in = open(conf, v.path())) {
-                        byte[] all = in.readAllBytes();
-                        for (String el : arrayElements(all)) {
-                            sampleLine(el, cols);
-                            if (++seen >= SAMPLE_RECORDS) {
-                                break;
-                            }
-                        }
+                        seen += sampleArray(in, cols, SAMPLE_RECORDS - seen);
                     } catch (IOException | RuntimeException e) {
                         // see above
                     }
@@ -367,31 +363,69 @@ final class JsonRecords {
         return kept;
     }
 
+    /**
+     * Samples the columns of the first {@code limit} values of a .json file's top-level arrays (and other top-level
+     * values), streaming: the file is never held whole. Returns how many values it looked at.
+     */
+    static int sampleArray(InputStream in, LinkedHashMap<String, Kind> cols, int limit) throws IOException {
+        int n = 0;
+        try (JsonParser p = FACTORY.createParser(in)) {
+            JsonToken t;
+            while (n < limit && (t = p.nextToken()) != null) {
+                if (t != JsonToken.START_ARRAY) {
+                    sampleValue(p, cols);
+                    n++;
+                    continue;
+                }
+                while (n < limit && (t = p.nextToken()) != null && t != JsonToken.END_ARRAY) {
+                    sampleValue(p, cols);
+                    n++;
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // a file that stops being JSON is quarantined whole when read; what was sampled stands
+        }
+        return n;
+    }
+
+    /** Samples one value (the parser at its first token): an object's keys, anything else skipped. */
+    private static void sampleValue(JsonParser p, LinkedHashMap<String, Kind> cols) throws IOException {
+        if (p.currentToken() == JsonToken.START_OBJECT) {
+            sampleObject(p, cols);
+        } else {
+            p.skipChildren();
+        }
+    }
+
     private static void sampleLine(String line, LinkedHashMap<String, Kind> cols) {
         try (JsonParser p = FACTORY.createParser(RawJson.stripBom(line))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return;
             }
-            java.util.Set<String> inRecord = new java.util.HashSet<>();
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                p.skipChildren();
-                if (!columnName(name) || !inRecord.add(name)) {
-                    continue;
-                }
-                Kind k = kindOf(v);
-                if (cols.containsKey(name)) {
-                    if (k != null) {
-                        cols.put(name, merge(cols.get(name), k));
-                    }
-                } else if (cols.size() < 10_000) {
-                    cols.put(name, k); // null until a non-null value is seen
-                }
-            }
+            sampleObject(p, cols);
         } catch (IOException | RuntimeException e) {
             // a malformed record has no say in the columns
+        }
+    }
+
+    /** The keys of one object (the parser at its START_OBJECT) into {@code cols}; the parser ends at its END_OBJECT. */
+    private static void sampleObject(JsonParser p, LinkedHashMap<String, Kind> cols) throws IOException {
+        java.util.Set<String> inRecord = new java.util.HashSet<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            p.skipChildren();
+            if (!columnName(name) || !inRecord.add(name)) {
+                continue;
+            }
+            Kind k = kindOf(v);
+            if (cols.containsKey(name)) {
+                if (k != null) {
+                    cols.put(name, merge(cols.get(name), k));
+                }
+            } else if (cols.size() < 10_000) {
+                cols.put(name, k); // null until a non-null value is seen
+            }
         }
     }
 
@@ -400,7 +434,8 @@ final class JsonRecords {
         return !name.isEmpty()
                 && !Source.isInternal(name)
                 && !name.equalsIgnoreCase(Columns.EXTRA_COL)
-                && name.chars().noneMatch(ch -> ch < 0x20);
+                && name.chars().noneMatch(ch -> ch < 0x20)
+                && !Text.hasLoneSurrogate(name);
     }
 
     private static Kind kindOf(JsonToken v) {
@@ -439,7 +474,9 @@ final class JsonRecords {
         FileSystem fs = FileCheck.dataFileSystem(path, conf);
         CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
         FSDataInputStream in = fs.open(path);
-        return codec == null ? in : codec.createInputStream(in);
+        return codec == null
+                ? in
+                : StrictBlockStream.open(codec, in, fs.getFileStatus(path).getLen());
     }
 
     /**
@@ -581,6 +618,7 @@ final class JsonRecords {
         private int bufPos;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
         boolean tooLong;
+        private boolean content;
         long lineBytes;
         private boolean first;
 
@@ -619,6 +657,7 @@ final class JsonRecords {
             }
             line.reset();
             tooLong = false;
+            content = false;
             lineBytes = 0;
             int b;
             boolean any = false;
@@ -628,6 +667,7 @@ final class JsonRecords {
                     break;
                 }
                 lineBytes++;
+                content |= b > 0x20 && !(first && lineBytes <= 3 && (byte) b == Ledger.BOM[(int) lineBytes - 1]);
                 if (lineBytes <= MAX_LINE_BYTES) {
                     line.write(b);
                 } else if (!tooLong) {
@@ -659,7 +699,9 @@ final class JsonRecords {
         /** Only bytes <= 0x20 (whitespace, control characters): not a record; the ledger counts the same way. */
         boolean blank() {
             if (tooLong) {
-                return false;
+                // judged on every byte, also those past the kept prefix: a line of 65 MB of spaces is blank, as the
+                // ledger counts it (before, it was read as a line_too_long record the ledger did not count: exit 1)
+                return !content;
             }
             byte[] l = line.toByteArray();
             for (byte x : l) {
@@ -813,6 +855,10 @@ final class JsonRecords {
                     boolean[] set = new boolean[names.size()];
                     while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                         String name = p.currentName();
+                        if (Text.hasLoneSurrogate(name)) {
+                            // a key like "a\ud800" has no UTF-8 form either: Spark would write it as "a?"
+                            return issueRow(raw, Units.INVALID_UTF8, file, pv);
+                        }
                         JsonToken v = p.nextToken();
                         int i = names.indexOf(name);
                         long start = p.currentTokenLocation().getCharOffset();

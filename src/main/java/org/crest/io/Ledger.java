@@ -21,6 +21,9 @@ import org.crest.io.FileCheck.Shape;
  * </ul>
  */
 public final class Ledger {
+    /** The UTF-8 byte order mark. */
+    static final byte[] BOM = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf};
+
     private Ledger() {}
 
     /** Counts records from the bytes fed to it. */
@@ -93,7 +96,8 @@ public final class Ledger {
     }
 
     /**
-     * CSV per RFC 4180: a record ends at a newline outside quotes (every quote toggles quoting); a record of
+     * CSV per RFC 4180: a record ends at a newline outside quotes ({@link CsvQuotes}: a quote opens quoting only at
+     * a field's start); a record of
      * nothing but a CR is a blank line; the first record is the header. A quote still open at the end of
      * the file, or after {@link CsvRecords#CAP} bytes, makes the line it opened on one record, and counting
      * resumes after that line ({@link #resumeAt()}: the caller reopens the file there).
@@ -101,6 +105,7 @@ public final class Ledger {
     static final class CsvCounter implements Counter {
         private long records;
         private boolean inQuotes;
+        private final CsvQuotes quotes = new CsvQuotes();
         private boolean any; // bytes in the current record other than a CR
         private boolean header = true;
         private long offset;
@@ -115,18 +120,18 @@ public final class Ledger {
                 if (x == '\n' && firstNl < 0) {
                     firstNl = offset;
                 }
-                if (x == '"') {
-                    inQuotes = !inQuotes; // a doubled quote toggles twice
-                    any = true;
-                } else if (x == '\n' && !inQuotes) {
+                boolean bomByte = offset < 3 && (byte) x == BOM[(int) offset];
+                boolean wasQuoted = quotes.feed(x, bomByte);
+                inQuotes = quotes.inQuotes();
+                if (x == '\n' && !wasQuoted) {
                     end();
                     recStart = offset + 1;
                     firstNl = -1;
                     continue;
-                } else if (x != '\r') {
-                    any = true;
+                } else if (x != '\r' && !bomByte) {
+                    any = true; // a CR or the file's byte order mark alone is a blank line
                 }
-                if (inQuotes && firstNl >= 0 && offset - recStart + 1 > CsvRecords.CAP) {
+                if (firstNl >= 0 && (quotes.badClose() || inQuotes && offset - recStart + 1 > CsvRecords.CAP)) {
                     unbalanced();
                 }
             }
@@ -168,6 +173,7 @@ public final class Ledger {
             recStart = at;
             firstNl = -1;
             inQuotes = false;
+            quotes.reset();
             any = false;
             resume = -1;
         }
@@ -180,11 +186,22 @@ public final class Ledger {
 
     /** Elements of the top-level arrays of a .json file (other top-level values one each); 1 if it does not parse. */
     static long jsonArrayRecords(byte[] all) {
-        int off = all.length >= 3 && (all[0] & 0xff) == 0xef && (all[1] & 0xff) == 0xbb && (all[2] & 0xff) == 0xbf
-                ? 3
-                : 0;
+        try {
+            return jsonArrayRecords(new java.io.ByteArrayInputStream(all));
+        } catch (IOException e) {
+            return 1; // not reached: a byte array does not fail to read
+        }
+    }
+
+    /**
+     * As {@link #jsonArrayRecords(byte[])}, streaming (a UTF-8 byte order mark is skipped by the parser); reads up to
+     * the end of the JSON or the first place it stops being JSON, and never closes {@code in}. A failure to read the
+     * stream (a truncated gzip) is thrown, not counted as JSON that does not parse.
+     */
+    static long jsonArrayRecords(java.io.InputStream in) throws IOException {
         long n = 0;
-        try (JsonParser p = JsonRecords.FACTORY.createParser(all, off, all.length - off)) {
+        try (JsonParser p = JsonRecords.FACTORY.createParser(in)) {
+            p.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 if (t == JsonToken.START_ARRAY) {
@@ -201,7 +218,7 @@ public final class Ledger {
                 }
             }
             return n;
-        } catch (IOException | RuntimeException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
             return 1;
         }
     }

@@ -52,7 +52,8 @@ public final class RawJson {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
-                if (name.equals(field)) {
+                if (name.equals(field) && found == Kind.MISSING) {
+                    // the first occurrence, as the reader's column holds it ({"text":null,"text":"x"} is null_text)
                     found = kindOf(v);
                 }
                 p.skipChildren();

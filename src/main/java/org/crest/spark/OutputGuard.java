@@ -386,6 +386,11 @@ public final class OutputGuard implements AutoCloseable {
      * command line calls it before Spark starts (with a plain Configuration); the jobs call it again with Spark's.
      */
     public static void refuseOverlap(Configuration conf, String outputArg, List<Input> inputs) {
+        if (outputArg == null || outputArg.isBlank()) {
+            throw new UsageException("Cannot write: --output is empty ('" + (outputArg == null ? "" : outputArg)
+                    + "'); give the folder to write to");
+        }
+        refuseUnwritableName(outputArg);
         Canonical out = canonical(conf, outputArg);
         if (out == null) {
             return;
@@ -413,6 +418,27 @@ public final class OutputGuard implements AutoCloseable {
                         + "; crest never writes where it reads, so nothing was written or deleted: "
                         + "pass an --output outside the input");
             }
+        }
+    }
+
+    /**
+     * Refuses an output name Spark and Hadoop cannot write to and read back (exit 2): glob characters ({@code [ ] { }
+     * * ? \}: the job reads its staged output back by path, and Hadoop globs it, so {@code out[1]} failed with "Path
+     * does not exist" and {@code out*} could read other folders' data), and a colon in the folder's name (its staging
+     * folder {@code .out:x.crest-staging-...} is "a relative path in an absolute URI" to Hadoop).
+     */
+    static void refuseUnwritableName(String outputArg) {
+        String trimmed = outputArg.replaceAll("/+$", "");
+        String name = trimmed.substring(trimmed.lastIndexOf('/') + 1);
+        for (char c : "[]{}*?\\".toCharArray()) {
+            if (outputArg.indexOf(c) >= 0) {
+                throw new UsageException("Cannot write: --output " + outputArg + " holds the character '" + c
+                        + "', which Hadoop reads as a glob pattern; pick a name without [ ] { } * ? \\");
+            }
+        }
+        if (name.indexOf(':') >= 0) {
+            throw new UsageException("Cannot write: --output " + outputArg + " has a colon in its name, which Hadoop "
+                    + "cannot use in a file name; pick a name without ':'");
         }
     }
 
