@@ -178,6 +178,25 @@ class HostileInput5Test {
     }
 
     /**
+     * A suite folder whose only benchmark file lies two folders down (and beside it files of no preset): before,
+     * the refusal said there was no benchmark file at all; now it names the file it did not read and why.
+     */
+    @Test
+    void aSuiteFileTooDeepIsNamedNotIgnored(@TempDir Path dir) {
+        write(dir.resolve("suite/multijail/v1/MultiJail.csv"), "id,source,tags,en\n1,s,t,hello k001\n");
+        write(dir.resolve("suite/README.md"), "# notes\n");
+        Path out = dir.resolve("out");
+        Run r = crest(
+                dir.resolve("suite"),
+                args("evaluate", scoring("--suite", dir.resolve("suite").toString(), "--output", out.toString())));
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err())
+                .doesNotContain("\n")
+                .contains("not read, more than one folder down: multijail/v1/MultiJail.csv");
+        assertThat(out).doesNotExist();
+    }
+
+    /**
      * {@code crest report} over a label output whose summary is damaged: not an object, no counts, a count that is
      * text, an empty file, or a file edited after crest wrote it (its Hadoop .crc no longer matches). Each is exit 2
      * with one line naming the summary; before, the first four gave exit 0 and a report of "0 records in" beside
