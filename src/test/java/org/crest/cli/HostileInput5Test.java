@@ -197,6 +197,62 @@ class HostileInput5Test {
     }
 
     /**
+     * {@code --language-groups} files: the header is optional (before, a headerless file silently lost its first
+     * line as a header), and a file with no line, one that is not lang,group, or a language in two groups is exit 2
+     * (before, each ran with exit 0 and put every language, or the dropped one, in out_of_domain).
+     */
+    @Test
+    void languageGroupFilesWithoutHeaderOrLinesAreReadOrRefused(@TempDir Path dir) throws IOException {
+        Path in = write(
+                dir.resolve("in/bench.jsonl"),
+                "{\"text\":\"hello k001\",\"label\":1,\"lang\":\"EN\"}\n{\"text\":\"hallo k002\",\"label\":0,\"lang\":\"de\"}\n");
+        Path groups = write(dir.resolve("groups/no-header.csv"), "en,ood_low\nde,in_domain\n");
+        Path out = dir.resolve("out");
+        Run r = crest(
+                dir.resolve("in"),
+                args(
+                        "evaluate",
+                        scoring(
+                                "--input",
+                                in.toString(),
+                                "--lang-col",
+                                "lang",
+                                "--language-groups",
+                                groups.toString(),
+                                "--output",
+                                out.toString())));
+        assertThat(r.rc()).as(r.err()).isZero();
+        String averages = Files.readString(out.resolve("averages.csv"));
+        assertThat(averages)
+                .contains("group,ood_low,")
+                .contains("group,in_domain,")
+                .doesNotContain("out_of_domain");
+
+        String[] refused = {"", "lang,group\n", "en;ood_low\n", "lang,group\nen,in_domain\nEN,ood_low\n"};
+        int i = 0;
+        for (String bad : refused) {
+            Path g = write(dir.resolve("groups/bad" + i + ".csv"), bad);
+            Path o = dir.resolve("out-bad" + i++);
+            Run b = crest(
+                    dir.resolve("in"),
+                    args(
+                            "evaluate",
+                            scoring(
+                                    "--input",
+                                    in.toString(),
+                                    "--lang-col",
+                                    "lang",
+                                    "--language-groups",
+                                    g.toString(),
+                                    "--output",
+                                    o.toString())));
+            assertThat(b.rc()).as("'%s': %s", bad, b.err()).isEqualTo(2);
+            assertThat(b.err()).as(bad).doesNotContain("\n").contains("--language-groups");
+            assertThat(o).doesNotExist();
+        }
+    }
+
+    /**
      * {@code crest report} over a label output whose summary is damaged: not an object, no counts, a count that is
      * text, an empty file, or a file edited after crest wrote it (its Hadoop .crc no longer matches). Each is exit 2
      * with one line naming the summary; before, the first four gave exit 0 and a report of "0 records in" beside
