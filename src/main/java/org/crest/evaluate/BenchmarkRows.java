@@ -342,7 +342,7 @@ public final class BenchmarkRows implements FlatMapFunction<Row, Row>, Serializa
             String error = textOrError[1];
             if (error == null
                     && (labelRule == LabelRule.COLUMN || labelRule == LabelRule.TYPE_PREFIX)
-                    && (labelRaw == null || labelRaw.isBlank())) {
+                    && Text.isBlank(labelRaw)) {
                 // no gold label: the row cannot be a benchmark row; quarantined and counted, not refused
                 error = MISSING_LABEL;
             }

@@ -131,8 +131,10 @@ public final class BenchmarkScoring {
             if (ok == 0) {
                 throw new UsageException("Cannot " + command + ": no benchmark row can be scored (" + quarantined
                         + " quarantined " + quarantineReasons + ", " + excluded + " excluded " + excludedReasons
-                        + "; see "
-                        + new Path(out, QUARANTINE_DIR) + ")");
+                        + ") in "
+                        + String.join(", ", perFile.keySet().stream().limit(3).toList())
+                        + (perFile.size() > 3 ? " and " + (perFile.size() - 3) + " more file(s)" : "")
+                        + "; nothing was written (no metrics can come from zero rows)");
             }
             String scoredDir = new Path(out, scoredName).toString();
             LabelSummary label = LabelJob.runGuarded(spark, o.scoring(rowsDir, scoredDir)); // under the caller's guard

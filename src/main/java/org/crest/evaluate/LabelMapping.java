@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.crest.UsageException;
+import org.crest.io.Text;
 
 /**
  * Turns a benchmark's label values into {@code safe} / {@code unsafe}. Values are compared after trimming,
@@ -65,7 +66,7 @@ public final class LabelMapping implements Serializable {
         if (raw instanceof Boolean) {
             return raw.toString();
         }
-        String s = raw.toString().trim().toLowerCase(Locale.ROOT);
+        String s = strip(raw.toString()).toLowerCase(Locale.ROOT);
         if (raw instanceof Number || s.matches("[+-]?\\d+(\\.\\d+)?")) {
             try {
                 BigDecimal d = new BigDecimal(s).stripTrailingZeros();
@@ -77,6 +78,22 @@ public final class LabelMapping implements Serializable {
             }
         }
         return s;
+    }
+
+    /**
+     * {@code s} without leading and trailing blank characters as {@link Text#isBlank} counts them (so an NBSP or a
+     * zero-width space a spreadsheet left around {@code unsafe} does not make it an unknown value).
+     */
+    static String strip(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && Text.isBlank(s.substring(from, from + Character.charCount(s.codePointAt(from))))) {
+            from += Character.charCount(s.codePointAt(from));
+        }
+        while (to > from && Text.isBlank(s.substring(Character.offsetByCodePoints(s, to, -1), to))) {
+            to = Character.offsetByCodePoints(s, to, -1);
+        }
+        return s.substring(from, to);
     }
 
     public Map<String, String> custom() {

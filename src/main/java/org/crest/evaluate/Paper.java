@@ -43,9 +43,19 @@ public final class Paper {
             rows = csv(resource("language-groups.csv"), "language-groups.csv");
         } else {
             try (InputStream in = Files.newInputStream(Path.of(file))) {
-                rows = csv(in, file);
+                rows = csvWithHeader(in, file);
             } catch (IOException e) {
                 throw new UsageException("Cannot read --language-groups: " + e.getMessage() + " (" + file + ")", e);
+            }
+            // the header line is optional: a first line that is data (en,in_domain) is not dropped as a header
+            if (!rows.isEmpty()
+                    && List.of("lang", "language")
+                            .contains(rows.get(0)[0].trim().toLowerCase(Locale.ROOT))) {
+                rows = rows.subList(1, rows.size());
+            }
+            if (rows.isEmpty()) {
+                throw new UsageException("Cannot read --language-groups: " + file + " holds no lang,group line (e.g. "
+                        + "en,in_domain); without one every language would silently be out_of_domain");
             }
         }
         Map<String, String> m = new LinkedHashMap<>();
@@ -54,7 +64,12 @@ public final class Paper {
                 throw new UsageException(
                         "Cannot read --language-groups: each line needs lang,group (" + String.join(",", r) + ")");
             }
-            m.put(LanguageCodes.base(r[0]), r[1].trim());
+            String lang = LanguageCodes.base(r[0]);
+            String before = m.put(lang, r[1].trim());
+            if (before != null && !before.equals(r[1].trim())) {
+                throw new UsageException("Cannot read --language-groups: language " + lang + " is in two groups, "
+                        + before + " and " + r[1].trim() + " (" + file + "); keep one line for it");
+            }
         }
         return Collections.unmodifiableMap(m);
     }

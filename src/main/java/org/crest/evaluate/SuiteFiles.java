@@ -81,6 +81,7 @@ public final class SuiteFiles {
         Path root = new Path(dir);
         FileSystem fs;
         List<FileStatus> files = new ArrayList<>();
+        List<Path> deeper = new ArrayList<>();
         try {
             fs = root.getFileSystem(conf);
             root = fs.makeQualified(root);
@@ -96,6 +97,8 @@ public final class SuiteFiles {
                     for (FileStatus f : sorted(fs.listStatus(s.getPath()))) {
                         if (f.isFile() && !hidden(f.getPath())) {
                             files.add(f);
+                        } else if (f.isDirectory() && !hidden(f.getPath())) {
+                            deeper(fs, f.getPath(), deeper);
                         }
                     }
                 } else if (s.isFile()) {
@@ -113,10 +116,41 @@ public final class SuiteFiles {
         for (Layout l : LAYOUTS) {
             find(l, root, files, found, missing);
         }
+        // a benchmark file more than one folder down is not read: say so rather than leave it out unmentioned
+        List<Missing> named = new ArrayList<>();
+        Path base = root;
+        for (Missing m : missing) {
+            Layout l = LAYOUTS.stream()
+                    .filter(x -> x.preset() == m.preset())
+                    .findFirst()
+                    .orElseThrow();
+            List<String> there = deeper.stream()
+                    .filter(p -> l.alternatives().stream()
+                            .flatMap(List::stream)
+                            .anyMatch(n -> n.equalsIgnoreCase(p.getName())))
+                    .map(p -> relative(base, p))
+                    .toList();
+            named.add(
+                    there.isEmpty() || !m.reason().startsWith("no ")
+                            ? m
+                            : new Missing(
+                                    m.preset(),
+                                    m.reason() + " (not read, more than one folder down: " + String.join(", ", there)
+                                            + "; move it into " + dir + " or a direct subfolder)"));
+        }
+        missing = named;
         if (found.isEmpty()) {
+            List<String> notRead = missing.stream()
+                    .map(Missing::reason)
+                    .filter(r -> r.contains("more than one folder down"))
+                    .map(r -> r.substring(r.indexOf("more than one folder down: ") + 27, r.lastIndexOf("; move")))
+                    .toList();
             throw new UsageException("Cannot use --suite: no benchmark file of any preset in " + dir
                     + " or its subfolders (expected e.g. MultiJail.csv, xstest_prompts.csv, "
-                    + "harmbench_behaviors_text_all.csv, aegis*/test.json; see docs/EVALUATE.md)");
+                    + "harmbench_behaviors_text_all.csv, aegis*/test.json; see docs/EVALUATE.md)"
+                    + (notRead.isEmpty()
+                            ? ""
+                            : "; not read, more than one folder down: " + String.join(", ", notRead)));
         }
         return new Discovery(dir, List.copyOf(found), List.copyOf(missing));
     }
@@ -167,6 +201,26 @@ public final class SuiteFiles {
             return;
         }
         missing.add(new Missing(l.preset(), "no " + l.describe()));
+    }
+
+    /** Every file under {@code dir} (a folder two levels down), skipping hidden and _-prefixed names. */
+    private static void deeper(FileSystem fs, Path dir, List<Path> out) throws IOException {
+        for (FileStatus f : sorted(fs.listStatus(dir))) {
+            if (hidden(f.getPath())) {
+                continue;
+            }
+            if (f.isDirectory()) {
+                deeper(fs, f.getPath(), out);
+            } else {
+                out.add(f.getPath());
+            }
+        }
+    }
+
+    private static String relative(Path root, Path p) {
+        String r = root.toUri().getPath();
+        String s = p.toUri().getPath();
+        return s.startsWith(r + "/") ? s.substring(r.length() + 1) : s;
     }
 
     private static boolean hidden(Path p) {

@@ -119,7 +119,8 @@ public final class SuiteJob {
                                 + e.getMessage(),
                         e);
             }
-            runs.add(new Run(f, po.output(), r));
+            // the report names where the preset's output will be once the guard commits, not the staging folder
+            runs.add(new Run(f, new Path(o.output(), f.preset().cliName()).toString(), r));
             r.metrics().stream()
                     .filter(c -> c.level().equals(Metrics.DATASET_LANG))
                     .forEach(cells::add);

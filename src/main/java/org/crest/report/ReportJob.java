@@ -106,6 +106,7 @@ public final class ReportJob {
             partitioned = !dts.isEmpty();
             runSummary = readJson(fs, new Path(root, Columns.SUMMARY_FILE));
             if (!partitioned) {
+                runSummary = checkedSummary(runSummary, new Path(root, Columns.SUMMARY_FILE));
                 if (runSummary == null) {
                     throw new UsageException(
                             "Cannot report on " + o.input() + ": it holds neither " + Columns.SUMMARY_FILE
@@ -116,7 +117,8 @@ public final class ReportJob {
             for (String dt : dts) {
                 Path dir = new Path(root, dt);
                 JsonNode manifest = readJson(fs, new Path(dir, MANIFEST));
-                JsonNode summary = readJson(fs, new Path(dir, Columns.SUMMARY_FILE));
+                JsonNode summary = checkedSummary(
+                        readJson(fs, new Path(dir, Columns.SUMMARY_FILE)), new Path(dir, Columns.SUMMARY_FILE));
                 if (manifest == null || summary == null) {
                     leftOut.add(dt + ": "
                             + (manifest == null
@@ -689,6 +691,38 @@ public final class ReportJob {
                         lit(LanguageClusters.NOT_IN_TABLE)));
     }
 
+    /**
+     * {@code summary} when it is a label summary the report can count from: a JSON object with whole-number
+     * {@code rows_in}, {@code rows_labeled} and {@code rows_quarantined}; null when there is none. Anything else
+     * (an empty file, {@code []}, {@code {}}, a count that is text) is refused: read as zeros it would give a report
+     * whose counts do not add up.
+     */
+    static JsonNode checkedSummary(JsonNode summary, Path file) {
+        if (summary == null) {
+            return null;
+        }
+        List<String> bad = new ArrayList<>();
+        for (String f : List.of("rows_in", "rows_labeled", "rows_quarantined")) {
+            JsonNode v = summary.path(f);
+            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+                bad.add(f + (v.isMissingNode() ? " missing" : " = " + abbreviate(v.toString())));
+            }
+        }
+        if (!summary.isObject() || !bad.isEmpty()) {
+            throw new UsageException("Cannot report: " + file + " is not a crest label summary ("
+                    + (summary.isObject()
+                            ? String.join(", ", bad)
+                            : "not a JSON object: " + abbreviate(summary.toString()))
+                    + "; expected whole-number rows_in, rows_labeled, rows_quarantined); rerun the label job, "
+                    + "or restore the file");
+        }
+        return summary;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
     private static JsonNode readJson(FileSystem fs, Path file) throws IOException {
         try (InputStream in = fs.open(file)) {
             return JSON.readTree(in);
@@ -696,6 +730,11 @@ public final class ReportJob {
             return null;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UsageException("Cannot report: " + file + " is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (org.apache.hadoop.fs.ChecksumException e) {
+            // the file was edited or damaged after crest wrote it: its Hadoop checksum file no longer matches
+            throw new UsageException("Cannot report: " + file
+                    + " was changed after crest wrote it (it no longer matches " + "its checksum file ."
+                    + file.getName() + ".crc); rerun the label job, or restore the file");
         }
     }
 }
