@@ -632,7 +632,8 @@ public final class Units implements FlatMapFunction<Row, Row>, Serializable {
     }
 
     private boolean selected(String role) {
-        return roles.isEmpty() || (role != null && roles.contains(role.toLowerCase(Locale.ROOT)));
+        // " user " or "User" is the user: a role is compared as the --roles values are, trimmed and in lower case
+        return roles.isEmpty() || (role != null && roles.contains(role.strip().toLowerCase(Locale.ROOT)));
     }
 
     private static String fieldAsString(Row m, String name) {

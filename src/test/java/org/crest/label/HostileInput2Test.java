@@ -241,4 +241,19 @@ class HostileInput2Test {
                 label(chats, Labels.messages(opts(chats, dir.resolve("out-chats")), "messages", Set.of("user")));
         assertThat(c.quarantineReasons()).containsOnly(Map.entry(Units.INVALID_UTF8, 1L));
     }
+
+    @Test
+    void aRoleWithSpacesAroundItIsTheRoleItNames(@TempDir Path dir) {
+        // was counted as other_role, so the conversation had no selected message and nothing was labeled
+        Path chats = dir.resolve("chats");
+        write(
+                chats.resolve("c.jsonl"),
+                "{\"id\":\"g071\",\"messages\":[{\"role\":\" user \",\"content\":\"hello\"},"
+                        + "{\"role\":\"\\tUSER\",\"content\":\"again\"},"
+                        + "{\"role\":\"assistant \",\"content\":\"hi\"}]}\n");
+        LabelSummary c =
+                label(chats, Labels.messages(opts(chats, dir.resolve("out-chats")), "messages", Set.of("user")));
+        assertThat(c.rowsLabeled()).isEqualTo(2);
+        assertThat(c.conserved()).isTrue();
+    }
 }
