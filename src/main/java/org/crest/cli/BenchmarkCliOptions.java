@@ -1,6 +1,8 @@
 package org.crest.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.crest.UsageException;
 import org.crest.cli.options.InputOptions;
@@ -67,7 +69,7 @@ public final class BenchmarkCliOptions {
             paramLabel = "VALUE=safe|unsafe",
             description = "Extra label values, e.g. --label-map \"needs caution=unsafe,2=unsafe\"; looked up before "
                     + "the usual encodings, case-insensitively.")
-    Map<String, String> labelMap = new LinkedHashMap<>();
+    List<String> labelMapEntries = new ArrayList<>();
 
     @Option(
             names = "--language-groups",
@@ -99,6 +101,7 @@ public final class BenchmarkCliOptions {
         if (!(threshold >= 0 && threshold <= 1)) {
             throw new UsageException("Cannot use --threshold: it must be within [0, 1] (" + threshold + ")");
         }
+        Map<String, String> labelMap = labelMap(labelMapEntries);
         LabelMapping.of(labelMap); // validates the values
         BenchmarkOptions b = new BenchmarkOptions(
                 input.inputs(),
@@ -117,5 +120,34 @@ public final class BenchmarkCliOptions {
                 scoring.applyTo(model.applyTo(LabelOptions.builder()))
                         .repartition(repartition)
                         .build());
+    }
+
+    /**
+     * --label-map's VALUE=safe|unsafe entries in order; a value given twice (values compare case-insensitively, as
+     * they are looked up) or an entry without a value or without "=" is refused, not silently decided by the last.
+     */
+    static Map<String, String> labelMap(List<String> entries) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, String> seen = new java.util.HashMap<>();
+        for (String e : entries) {
+            int eq = e.lastIndexOf('=');
+            if (eq < 0) {
+                throw new UsageException(
+                        "Cannot use --label-map entry '" + e + "': expected VALUE=safe or VALUE=unsafe");
+            }
+            String value = e.substring(0, eq);
+            if (value.isBlank()) {
+                throw new UsageException(
+                        "Cannot use --label-map entry '" + e + "': the label value before '=' is empty");
+            }
+            String key = value.strip().toLowerCase(java.util.Locale.ROOT);
+            String earlier = seen.put(key, e);
+            if (earlier != null) {
+                throw new UsageException("Cannot use --label-map: the value '" + value + "' is mapped twice ('"
+                        + earlier + "' and '" + e + "')");
+            }
+            out.put(value, e.substring(eq + 1));
+        }
+        return out;
     }
 }

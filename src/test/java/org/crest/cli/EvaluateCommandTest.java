@@ -16,6 +16,28 @@ class EvaluateCommandTest {
         String[] r = run("evaluate", "--input", "x.csv", "--output", "/tmp/never", "--label-map", "a=maybe");
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[2]).contains("Cannot use --label-map", "a=maybe");
+        // a value mapped twice was decided silently by the last entry; an empty value had no effect
+        r = run("evaluate", "--input", "x.csv", "--output", "/tmp/never", "--label-map", "1=unsafe,1=safe");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("Cannot use --label-map", "mapped twice", "1=unsafe", "1=safe");
+        r = run(
+                "evaluate",
+                "--input",
+                "x.csv",
+                "--output",
+                "/tmp/never",
+                "--label-map",
+                "Caution=unsafe",
+                "--label-map",
+                " caution=safe");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("mapped twice");
+        r = run("evaluate", "--input", "x.csv", "--output", "/tmp/never", "--label-map", "=unsafe");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("Cannot use --label-map entry '=unsafe'", "empty");
+        r = run("evaluate", "--input", "x.csv", "--output", "/tmp/never", "--label-map", "unsafe");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("expected VALUE=safe or VALUE=unsafe");
         r = run("relabel", "--input", "x.csv", "--output", "/tmp/never", "--preset", "nope");
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[2]).contains("unknown preset", "xstest", "(nope)");
