@@ -100,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--pipeline-rows",
-            defaultValue = "20000",
+            defaultValue = "160000",
             paramLabel = "N",
             description = "Texts of the --pipeline-model run. Default: ${DEFAULT-VALUE}.")
     int pipelineRows;
