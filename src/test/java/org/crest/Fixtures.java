@@ -62,4 +62,22 @@ public final class Fixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** sha-256 of every regular file under {@code dir}, by path: the hostile-input tests check inputs are untouched. */
+    public static java.util.Map<String, String> fileHashes(java.nio.file.Path dir) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p :
+                    s.filter(java.nio.file.Files::isRegularFile).toList()) {
+                out.put(
+                        p.toString(),
+                        java.util.HexFormat.of()
+                                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                        .digest(java.nio.file.Files.readAllBytes(p))));
+            }
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Cannot hash the files under " + dir, e);
+        }
+        return out;
+    }
 }

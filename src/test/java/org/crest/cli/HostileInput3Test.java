@@ -13,10 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +23,6 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -172,18 +169,7 @@ class HostileInput3Test {
 
     /** sha-256 of every regular file under dir. */
     private static Map<String, String> hashes(Path dir) {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                out.put(
-                        p.toString(),
-                        HexFormat.of()
-                                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-            }
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-        return out;
+        return org.crest.Fixtures.fileHashes(dir);
     }
 
     /** Runs {@code crest label --output out --model BUNDLE --device cpu ARGS}; the bytes under root unchanged. */

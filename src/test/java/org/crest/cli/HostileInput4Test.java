@@ -13,10 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,18 +136,7 @@ class HostileInput4Test {
     }
 
     static Map<String, String> hashes(Path dir) {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                out.put(
-                        p.toString(),
-                        HexFormat.of()
-                                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-            }
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-        return out;
+        return org.crest.Fixtures.fileHashes(dir);
     }
 
     static Run cli(Path root, Path out, String... args) {

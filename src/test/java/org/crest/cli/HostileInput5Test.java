@@ -11,14 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.crest.Columns;
@@ -65,18 +62,7 @@ class HostileInput5Test {
 
     /** sha-256 of every regular file under dir. */
     private static Map<String, String> hashes(Path dir) {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                out.put(
-                        p.toString(),
-                        HexFormat.of()
-                                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-            }
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-        return out;
+        return org.crest.Fixtures.fileHashes(dir);
     }
 
     record Run(int rc, String err) {}

@@ -11,15 +11,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -83,18 +80,7 @@ class HostileInputTest {
 
     /** sha-256 of every regular file under dir (symbolic links not followed). */
     private static Map<String, String> hashes(Path dir) {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                out.put(
-                        p.toString(),
-                        HexFormat.of()
-                                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-            }
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-        return out;
+        return org.crest.Fixtures.fileHashes(dir);
     }
 
     private static LabelOptions opts(List<String> inputs, Path out) {
